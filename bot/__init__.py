@@ -1,0 +1,1 @@
+"""Mobility Coach: the application core (configuration, database, domain, services)."""

@@ -1,0 +1,1 @@
+"""Persistence: typed models, engine and sessions, repositories and Alembic migrations."""

@@ -1,0 +1,111 @@
+"""Queries used by the services; they run inside the caller's transaction and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ExerciseLevel, Person, Run, SetLog
+
+
+def _insert_for(session: AsyncSession) -> type[postgresql.Insert] | type[sqlite.Insert]:
+    dialect = session.get_bind().dialect.name
+    return postgresql.Insert if dialect == "postgresql" else sqlite.Insert
+
+
+async def get_or_create_person(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    chat_id: int,
+    first_name: str,
+    timezone: str,
+    now: datetime,
+) -> Person:
+    """Return the person for a Telegram user, creating the row on first contact.
+
+    INSERT .. ON CONFLICT DO NOTHING keeps two concurrent first updates from failing.
+    """
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        insert = _insert_for(session)
+        await session.execute(
+            insert(Person)
+            .values(
+                telegram_id=telegram_id,
+                chat_id=chat_id,
+                first_name=first_name,
+                timezone=timezone,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["telegram_id"])
+        )
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        assert person is not None
+    elif person.chat_id != chat_id or (first_name and person.first_name != first_name):
+        person.chat_id = chat_id
+        person.first_name = first_name or person.first_name
+        person.updated_at = now
+    return person
+
+
+async def find_person(session: AsyncSession, telegram_id: int) -> Person | None:
+    """Return the person for a Telegram user id, if they ever wrote to the coach."""
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def levels_for(
+    session: AsyncSession, person_id: int, exercise_ids: Iterable[str]
+) -> dict[str, int]:
+    """Return the remembered variation level per exercise (missing means standard)."""
+    rows = await session.execute(
+        select(ExerciseLevel.exercise_id, ExerciseLevel.level).where(
+            ExerciseLevel.person_id == person_id,
+            ExerciseLevel.exercise_id.in_(list(exercise_ids)),
+        )
+    )
+    return {exercise_id: level for exercise_id, level in rows.tuples()}
+
+
+async def set_level(
+    session: AsyncSession, person_id: int, exercise_id: str, level: int, now: datetime
+) -> None:
+    """Remember a person's variation for an exercise (insert or update)."""
+    insert = _insert_for(session)
+    statement = insert(ExerciseLevel).values(
+        person_id=person_id, exercise_id=exercise_id, level=level, updated_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["person_id", "exercise_id"],
+            set_={"level": level, "updated_at": now},
+        )
+    )
+
+
+async def active_run(session: AsyncSession, person_id: int) -> Run | None:
+    """Return the person's run in progress, if any."""
+    return await session.scalar(
+        select(Run)
+        .where(Run.person_id == person_id, Run.status == "active")
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+
+
+async def lock_run(session: AsyncSession, run_id: int) -> Run | None:
+    """Load a run and lock its row until commit (PostgreSQL; SQLite holds the write lock)."""
+    return await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+
+
+async def set_logs_for(session: AsyncSession, run_id: int) -> Sequence[SetLog]:
+    """Return the sets logged in a run, in step order."""
+    rows = await session.scalars(
+        select(SetLog).where(SetLog.run_id == run_id).order_by(SetLog.step_index)
+    )
+    return rows.all()

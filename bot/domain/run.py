@@ -1,0 +1,188 @@
+"""A routine run as a state machine: the current step, the version, and what an action does."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from content import EASIER, HARDER, STANDARD, Exercise, Routine
+
+Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
+# The most a person can log for one side; more is almost surely a typo.
+MAX_LOGGED_REPS = 200
+
+
+class RunStatus(enum.StrEnum):
+    """Where a run is in its life."""
+
+    ACTIVE = "active"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class Action(enum.StrEnum):
+    """What a person can do on the current step."""
+
+    DONE = "done"  # log the target count
+    LOG = "log"  # log a count the person picked
+    EASIER = "easier"
+    HARDER = "harder"
+    SKIP = "skip"
+    STOP = "stop"
+
+
+class Notice(enum.StrEnum):
+    """Why an action changed what it did (or nothing); the interface turns it into words."""
+
+    LOGGED = "logged"
+    SKIPPED = "skipped"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    EASIER = "easier"
+    HARDER = "harder"
+    AT_EASIEST = "at_easiest"
+    AT_HARDEST = "at_hardest"
+    BAD_COUNT = "bad_count"
+    NOT_ACTIVE = "not_active"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise, or one side of a sided exercise."""
+
+    exercise_id: str
+    side: Side | None
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    """What to log for the step just left: done with a count, or skipped."""
+
+    step_index: int
+    exercise_id: str
+    side: Side | None
+    level: int
+    status: Literal["done", "skipped"]
+    reps: int | None
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything needed to show and advance a run."""
+
+    steps: tuple[Step, ...]
+    index: int
+    version: int
+    status: RunStatus
+    levels: Mapping[str, int]
+
+    @property
+    def current(self) -> Step | None:
+        """Return the step being shown, or None once the run is over."""
+        if self.status is not RunStatus.ACTIVE or self.index >= len(self.steps):
+            return None
+        return self.steps[self.index]
+
+    def level_of(self, exercise_id: str) -> int:
+        """Return the variation level in use for an exercise (standard when never changed)."""
+        return self.levels.get(exercise_id, STANDARD)
+
+    def exercise_position(self) -> tuple[int, int]:
+        """Return (number of the current exercise, number of exercises), both 1-based."""
+        total = len({step.exercise_id for step in self.steps})
+        if self.current is None:
+            return total, total
+        return len({step.exercise_id for step in self.steps[: self.index + 1]}), total
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of an action: the new state, a set to log, a level to remember, a notice."""
+
+    state: RunState
+    notice: Notice
+    record: SetRecord | None = None
+    level_change: tuple[str, int] | None = None
+
+
+def plan_steps(routine: Routine, exercises: Mapping[str, Exercise]) -> tuple[Step, ...]:
+    """Expand a routine into steps: sided exercises become a left then a right step."""
+    steps: list[Step] = []
+    for exercise_id in routine.exercises:
+        if exercises[exercise_id].dose.per_side:
+            steps.extend(Step(exercise_id, side) for side in SIDES)
+        else:
+            steps.append(Step(exercise_id, None))
+    return tuple(steps)
+
+
+def apply(
+    state: RunState,
+    action: Action,
+    exercises: Mapping[str, Exercise],
+    *,
+    reps: int | None = None,
+) -> Outcome:
+    """Return what an action does to a run; the input state is never changed."""
+    step = state.current
+    if step is None:
+        return Outcome(state, Notice.NOT_ACTIVE)
+    exercise = exercises[step.exercise_id]
+    level = state.level_of(step.exercise_id)
+
+    if action is Action.STOP:
+        return Outcome(_bump(state, status=RunStatus.STOPPED), Notice.STOPPED)
+    if action in (Action.EASIER, Action.HARDER):
+        return _change_level(state, step.exercise_id, level, action)
+    if action is Action.SKIP:
+        record = SetRecord(state.index, step.exercise_id, step.side, level, "skipped", None)
+        return _advance(state, record, Notice.SKIPPED)
+
+    count = exercise.dose_for(level).target if action is Action.DONE else reps
+    if count is None or not 1 <= count <= MAX_LOGGED_REPS:
+        return Outcome(state, Notice.BAD_COUNT)
+    record = SetRecord(state.index, step.exercise_id, step.side, level, "done", count)
+    return _advance(state, record, Notice.LOGGED)
+
+
+def _bump(state: RunState, **changes: object) -> RunState:
+    return replace(state, version=state.version + 1, **changes)  # type: ignore[arg-type]
+
+
+def _advance(state: RunState, record: SetRecord, notice: Notice) -> Outcome:
+    index = state.index + 1
+    if index >= len(state.steps):
+        finished = _bump(state, index=index, status=RunStatus.FINISHED)
+        return Outcome(finished, Notice.FINISHED, record=record)
+    return Outcome(_bump(state, index=index), notice, record=record)
+
+
+def _change_level(state: RunState, exercise_id: str, level: int, action: Action) -> Outcome:
+    if action is Action.EASIER:
+        if level <= EASIER:
+            return Outcome(state, Notice.AT_EASIEST)
+        new_level, notice = level - 1, Notice.EASIER
+    else:
+        if level >= HARDER:
+            return Outcome(state, Notice.AT_HARDEST)
+        new_level, notice = level + 1, Notice.HARDER
+    levels = {**state.levels, exercise_id: new_level}
+    return Outcome(_bump(state, levels=levels), notice, level_change=(exercise_id, new_level))
+
+
+def encode_plan(steps: tuple[Step, ...]) -> str:
+    """Pack steps as stored with a run, so a later content change cannot shift a live run."""
+    return ",".join(f"{s.exercise_id}:{s.side[0]}" if s.side else s.exercise_id for s in steps)
+
+
+def decode_plan(plan: str) -> tuple[Step, ...]:
+    """Unpack steps stored by encode_plan."""
+    sides: dict[str, Side] = {"l": "left", "r": "right"}
+    steps: list[Step] = []
+    for item in plan.split(","):
+        exercise_id, _, side = item.partition(":")
+        steps.append(Step(exercise_id, sides[side] if side else None))
+    return tuple(steps)

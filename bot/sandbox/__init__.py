@@ -1,0 +1,1 @@
+"""Loopback Bot API double and the offline chat."""

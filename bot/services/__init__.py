@@ -1,0 +1,21 @@
+"""Use cases: each opens its own transaction on an injected session factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.services.people import PeopleService
+from bot.services.routines import RoutineService
+from content import Library
+
+
+@dataclass(frozen=True)
+class Services:
+    """The long-lived services built in post_init and reached through the typed context."""
+
+    engine: AsyncEngine
+    library: Library
+    people: PeopleService
+    routines: RoutineService

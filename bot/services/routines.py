@@ -1,0 +1,242 @@
+"""Use cases of the guided routine: start a run, apply a button press, look a run up."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import repositories as repo
+from bot.db.models import Person, Run, SetLog
+from bot.domain.run import (
+    Action,
+    Notice,
+    RunState,
+    RunStatus,
+    SetRecord,
+    apply,
+    decode_plan,
+    encode_plan,
+    plan_steps,
+)
+from bot.services.clock import Clock
+from bot.services.people import PeopleService, PersonRef
+from content import Library, Routine
+
+logger = logging.getLogger(__name__)
+# A second tap on a start button within this window returns the run the first tap opened.
+START_DEDUPE_WINDOW = timedelta(seconds=30)
+
+
+class Verdict(enum.StrEnum):
+    """How a button press on a run was judged."""
+
+    APPLIED = "applied"  # the action changed the run
+    UNCHANGED = "unchanged"  # valid press that changes nothing (at the easiest level, a view)
+    OUTDATED = "outdated"  # the button is from an earlier state of a live run (double press)
+    OVER = "over"  # the run has finished or was stopped
+    FOREIGN = "foreign"  # the run belongs to someone else
+    MISSING = "missing"  # no such run
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as the interface shows it."""
+
+    run_id: int
+    routine: Routine
+    state: RunState
+    records: tuple[SetRecord, ...]
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class PressResult:
+    """What a press did and the run as it now stands (None when missing or foreign)."""
+
+    verdict: Verdict
+    notice: Notice | None
+    view: RunView | None
+
+
+class RoutineService:
+    """Runs of routines; each call is one transaction."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        library: Library,
+        people: PeopleService,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._library = library
+        self._people = people
+        self._clock = clock
+
+    async def start(self, ref: PersonRef, routine_id: str) -> tuple[RunView, bool]:
+        """Open a run of a routine; return it and whether it is new.
+
+        A run still in progress is stopped first, so a person has one live run. A repeated
+        tap on a start button returns the untouched run the first tap opened.
+        """
+        routine = self._library.routine(routine_id)
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            person = await self._people.ensure_in(session, ref)
+            current = await repo.active_run(session, person.id)
+            if current is not None:
+                untouched = current.version == 0 and current.routine_id == routine_id
+                if untouched and now - current.started_at < START_DEDUPE_WINDOW:
+                    return await self._view(session, person, current), False
+                current.status = RunStatus.STOPPED
+                current.version += 1
+                current.finished_at = now
+            steps = plan_steps(routine, self._library.exercises)
+            run = Run(
+                person_id=person.id,
+                routine_id=routine_id,
+                plan=encode_plan(steps),
+                status=RunStatus.ACTIVE,
+                step_index=0,
+                version=0,
+                chat_id=ref.chat_id,
+                message_id=None,
+                timezone=person.timezone,
+                started_at=now,
+                step_started_at=now,
+            )
+            session.add(run)
+            await session.flush()
+            logger.info("run %s started: routine %s", run.id, routine_id)
+            return await self._view(session, person, run), True
+
+    async def active(self, ref: PersonRef) -> RunView | None:
+        """Return the person's run in progress, if any."""
+        async with self._sessions.begin() as session:
+            person = await repo.find_person(session, ref.telegram_id)
+            if person is None:
+                return None
+            run = await repo.active_run(session, person.id)
+            return None if run is None else await self._view(session, person, run)
+
+    async def attach_message(self, run_id: int, message_id: int) -> None:
+        """Remember which chat message shows the run, so only that one is edited."""
+        async with self._sessions.begin() as session:
+            run = await session.get(Run, run_id)
+            if run is not None:
+                run.message_id = message_id
+
+    async def look(self, ref: PersonRef, run_id: int, version: int | None) -> PressResult:
+        """Judge a press that only changes the view; version None accepts any version."""
+        async with self._sessions.begin() as session:
+            return await self._press(session, ref, run_id, version, None, None)
+
+    async def press(
+        self,
+        ref: PersonRef,
+        run_id: int,
+        version: int,
+        action: Action | None,
+        reps: int | None = None,
+    ) -> PressResult:
+        """Apply a button press to a run, once, if it still belongs to the run as it stands."""
+        try:
+            async with self._sessions.begin() as session:
+                return await self._press(session, ref, run_id, version, action, reps)
+        except IntegrityError:
+            # A concurrent press logged this step first (the unique step row): the second
+            # press must change nothing, exactly like a press on an outdated button.
+            logger.info("run %s: concurrent press on version %s ignored", run_id, version)
+            result = await self.look(ref, run_id, None)
+            return PressResult(Verdict.OUTDATED, None, result.view) if result.view else result
+
+    async def _press(
+        self,
+        session: AsyncSession,
+        ref: PersonRef,
+        run_id: int,
+        version: int | None,
+        action: Action | None,
+        reps: int | None,
+    ) -> PressResult:
+        run = await repo.lock_run(session, run_id)
+        if run is None:
+            return PressResult(Verdict.MISSING, None, None)
+        person = await session.get(Person, run.person_id)
+        if person is None or person.telegram_id != ref.telegram_id:
+            return PressResult(Verdict.FOREIGN, None, None)
+        view = await self._view(session, person, run)
+        if run.status != RunStatus.ACTIVE:
+            return PressResult(Verdict.OVER, None, view)
+        if version is not None and run.version != version:
+            return PressResult(Verdict.OUTDATED, None, view)
+        if action is None:
+            return PressResult(Verdict.UNCHANGED, None, view)
+
+        outcome = apply(view.state, action, self._library.exercises, reps=reps)
+        new = outcome.state
+        if new.version == run.version:
+            return PressResult(Verdict.UNCHANGED, outcome.notice, view)
+
+        now = self._clock()
+        if outcome.record is not None:
+            session.add(_set_log(run, person.id, outcome.record, now))
+            run.step_started_at = now
+        if outcome.level_change is not None:
+            exercise_id, level = outcome.level_change
+            await repo.set_level(session, person.id, exercise_id, level, now)
+        run.step_index = new.index
+        run.version = new.version
+        run.status = new.status
+        if new.status is not RunStatus.ACTIVE:
+            run.finished_at = now
+        await session.flush()
+        records = view.records + ((outcome.record,) if outcome.record else ())
+        return PressResult(
+            Verdict.APPLIED,
+            outcome.notice,
+            RunView(run.id, view.routine, new, records, run.message_id),
+        )
+
+    async def _view(self, session: AsyncSession, person: Person, run: Run) -> RunView:
+        steps = decode_plan(run.plan)
+        exercise_ids = {step.exercise_id for step in steps}
+        levels = await repo.levels_for(session, person.id, exercise_ids)
+        logs = await repo.set_logs_for(session, run.id)
+        state = RunState(
+            steps=steps,
+            index=run.step_index,
+            version=run.version,
+            status=RunStatus(run.status),
+            levels=levels,
+        )
+        records = tuple(_record(log) for log in logs)
+        return RunView(
+            run.id, self._library.routine(run.routine_id), state, records, run.message_id
+        )
+
+
+def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> SetLog:
+    return SetLog(
+        run_id=run.id,
+        person_id=person_id,
+        step_index=record.step_index,
+        exercise_id=record.exercise_id,
+        side=record.side,
+        level=record.level,
+        status=record.status,
+        reps=record.reps,
+        started_at=run.step_started_at,
+        logged_at=now,
+    )
+
+
+def _record(log: SetLog) -> SetRecord:
+    side = log.side if log.side in ("left", "right") else None
+    status = "done" if log.status == "done" else "skipped"
+    return SetRecord(log.step_index, log.exercise_id, side, log.level, status, log.reps)  # type: ignore[arg-type]

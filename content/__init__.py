@@ -1,0 +1,151 @@
+"""Load and validate the exercise library; a bad file fails loudly with its file and field."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from content.models import (
+    EASIER,
+    HARDER,
+    LEVELS,
+    STANDARD,
+    Dose,
+    Exercise,
+    Guide,
+    Hold,
+    Routine,
+    Variation,
+)
+from content.texts import Texts
+
+__all__ = [
+    "EASIER",
+    "HARDER",
+    "LEVELS",
+    "STANDARD",
+    "ContentError",
+    "Dose",
+    "Exercise",
+    "Guide",
+    "Hold",
+    "Library",
+    "Routine",
+    "Texts",
+    "Variation",
+    "library",
+    "load_library",
+]
+
+CONTENT_DIR = Path(__file__).resolve().parent
+# Settings a desk routine may use: no lying down, no kneeling on a mat.
+DESK_POSITIONS = frozenset({"seated", "standing"})
+
+
+class ContentError(Exception):
+    """A content file is missing, unreadable or invalid; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Library:
+    """The validated content: exercises and routines by id, the guide and the interface texts."""
+
+    exercises: dict[str, Exercise]
+    routines: dict[str, Routine]
+    default_routine: str
+    guide: Guide
+    texts: Texts
+
+    def routine(self, routine_id: str) -> Routine:
+        """Return a routine by id (KeyError when unknown)."""
+        return self.routines[routine_id]
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """Return an exercise by id (KeyError when unknown)."""
+        return self.exercises[exercise_id]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _ExerciseFile(BaseModel):
+    exercises: list[Exercise]
+
+
+class _RoutineFile(BaseModel):
+    default: str
+    routines: list[Routine]
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _parse(path: Path, model: type[M]) -> M:
+    data = _read(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ContentError(f"{path}: {field}: {first['msg']}{more}") from exc
+
+
+def load_library(directory: Path = CONTENT_DIR) -> Library:
+    """Read every content file in a folder, validate it and check cross-references."""
+    ex_path = directory / "exercises.yaml"
+    rt_path = directory / "routines.yaml"
+    exercises_file = _parse(ex_path, _ExerciseFile)
+    routines_file = _parse(rt_path, _RoutineFile)
+    guide = _parse(directory / "guide.yaml", Guide)
+    texts = _parse(directory / "texts.yaml", Texts)
+
+    exercises: dict[str, Exercise] = {}
+    for index, exercise in enumerate(exercises_file.exercises):
+        if exercise.id in exercises:
+            raise ContentError(f"{ex_path}: exercises.{index}.id: duplicate id {exercise.id!r}")
+        exercises[exercise.id] = exercise
+
+    routines: dict[str, Routine] = {}
+    for index, routine in enumerate(routines_file.routines):
+        where = f"{rt_path}: routines.{index}"
+        if routine.id in routines:
+            raise ContentError(f"{where}.id: duplicate id {routine.id!r}")
+        for position, exercise_id in enumerate(routine.exercises):
+            if exercise_id not in exercises:
+                raise ContentError(
+                    f"{where}.exercises.{position}: unknown exercise {exercise_id!r}"
+                )
+            if routine.setting == "desk" and exercises[exercise_id].position not in DESK_POSITIONS:
+                raise ContentError(
+                    f"{where}.exercises.{position}: {exercise_id!r} is "
+                    f"{exercises[exercise_id].position}, not possible at a desk"
+                )
+        routines[routine.id] = routine
+    if routines_file.default not in routines:
+        raise ContentError(f"{rt_path}: default: unknown routine {routines_file.default!r}")
+
+    return Library(
+        exercises=exercises,
+        routines=routines,
+        default_routine=routines_file.default,
+        guide=guide,
+        texts=texts,
+    )
+
+
+@functools.cache
+def library() -> Library:
+    """Return the bundled library, loaded once per process."""
+    return load_library()

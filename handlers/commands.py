@@ -1,0 +1,50 @@
+"""The commands: /start, /help, /about, /routine, and what to say to anything else."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers import render
+from handlers.common import person_ref, reply
+from handlers.context import CoachContext
+
+
+async def start(update: Update, context: CoachContext) -> None:
+    """Welcome a person, register them, and offer a first routine."""
+    services = context.services
+    ref = person_ref(update)
+    if ref is not None:
+        await services.people.ensure(ref)
+    name = ref.first_name if ref else ""
+    await reply(update, render.welcome(services.library, name))
+
+
+async def help_command(update: Update, context: CoachContext) -> None:
+    """List what the coach can do."""
+    await reply(update, render.help_text(context.services.library))
+
+
+async def about(update: Update, context: CoachContext) -> None:
+    """Explain the movement, who needs it and the signs of lacking it."""
+    await reply(update, render.about(context.services.library))
+
+
+async def routine(update: Update, context: CoachContext) -> None:
+    """Offer the routines, with the run in progress first."""
+    services = context.services
+    ref = person_ref(update)
+    active = await services.routines.active(ref) if ref else None
+    await reply(update, render.picker(services.library, active))
+
+
+async def unknown_command(update: Update, context: CoachContext) -> None:
+    """Answer a command the coach does not know with the way forward."""
+    message = update.effective_message
+    command = (message.text or "").split()[0] if message and message.text else "/"
+    text = render.fill(context.services.library.texts.unknown_command, command=command[:40])
+    await reply(update, render.Screen(text))
+
+
+async def unknown_text(update: Update, context: CoachContext) -> None:
+    """Answer free text (or anything else) with the way forward."""
+    await reply(update, render.Screen(context.services.library.texts.unknown_text))

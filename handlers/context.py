@@ -1,0 +1,35 @@
+"""The typed callback context: handlers reach the services through `context.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.services import Services
+
+
+class BotData:
+    """Application-wide data: the services built in post_init."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class CoachContext(
+    CallbackContext[ExtBot[None], dict[object, object], dict[object, object], BotData]
+):
+    """CallbackContext with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """Return the services; they exist from post_init until post_shutdown."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services used before post_init or after post_shutdown")
+        return services
+
+
+CoachApplication = Application[
+    ExtBot[Any], CoachContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Any]
+]

@@ -1,0 +1,28 @@
+"""The error handler: log the fault, answer the press, tell the person how to carry on."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from handlers.context import CoachContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: CoachContext) -> None:
+    """Log an unhandled handler error and leave the person with a way forward."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    apology = context.services.library.texts.error_apology
+    try:
+        if update.callback_query is not None:
+            # The query may already be answered; Telegram then refuses, which is fine.
+            await update.callback_query.answer(apology[:200])
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(apology)
+    except TelegramError as error:
+        logger.warning("could not tell the person about the error: %s", error)

@@ -1,0 +1,127 @@
+"""Inline keyboards; every button's data comes from callback_data.pack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.run import RunState
+from bot.services.routines import RunView
+from content import EASIER, HARDER, Dose, Library, Routine
+from handlers.callback_data import (
+    CallbackData,
+    ContinueRun,
+    Press,
+    RunButton,
+    ShowAbout,
+    ShowPicker,
+    StartRoutine,
+    pack,
+)
+
+# The count picker shows at most this many numbers, so it fits two short rows on a phone.
+MAX_COUNT_CHOICES = 8
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=pack(data))
+
+
+def welcome_keyboard(library: Library) -> InlineKeyboardMarkup:
+    """Buttons under the welcome: start the default routine, pick one, read about it."""
+    texts = library.texts
+    default = library.routine(library.default_routine)
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    texts.start_default_button.format(title=default.title, minutes=default.minutes),
+                    StartRoutine(default.id),
+                )
+            ],
+            [_button(texts.pick_routine_button, ShowPicker())],
+            [_button(texts.about_button, ShowAbout())],
+        ]
+    )
+
+
+def picker_keyboard(library: Library, active: RunView | None) -> InlineKeyboardMarkup:
+    """One button per routine, and a continue button when a run is in progress."""
+    texts = library.texts
+    rows: list[list[InlineKeyboardButton]] = []
+    if active is not None:
+        done, total = active.state.index, len(active.state.steps)
+        label = texts.picker_continue.format(title=active.routine.title, done=done, total=total)
+        rows.append([_button(label, ContinueRun(active.run_id))])
+    rows.extend(
+        [_button(texts.routine_button.format(title=r.title, minutes=r.minutes), StartRoutine(r.id))]
+        for r in library.routines.values()
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
+    """Done, Log reps, Easier/Harder (where there is one), Skip and Stop."""
+    texts = library.texts
+    state = view.state
+    step = state.current
+    assert step is not None
+    level = state.level_of(step.exercise_id)
+    target = library.exercise(step.exercise_id).dose_for(level).target
+
+    def press(label: str, kind: Press) -> InlineKeyboardButton:
+        return _button(label, RunButton(view.run_id, state.version, kind))
+
+    levels = []
+    if level > EASIER:
+        levels.append(press(texts.btn_easier, Press.EASIER))
+    if level < HARDER:
+        levels.append(press(texts.btn_harder, Press.HARDER))
+    return InlineKeyboardMarkup(
+        [
+            [
+                press(texts.btn_done.format(count=target), Press.DONE),
+                press(texts.btn_log, Press.COUNTS),
+            ],
+            levels,
+            [press(texts.btn_skip, Press.SKIP), press(texts.btn_stop, Press.STOP)],
+        ]
+    )
+
+
+def count_choices(dose: Dose) -> list[int]:
+    """Return the counts offered around the dose: the range itself and a little either side."""
+    values = sorted({max(1, dose.min - 2), *range(dose.min, dose.max + 1), dose.max + 2})
+    if len(values) <= MAX_COUNT_CHOICES:
+        return values
+    # Keep both ends and spread the rest evenly, so the target range stays reachable.
+    step = (len(values) - 1) / (MAX_COUNT_CHOICES - 1)
+    return sorted({values[round(i * step)] for i in range(MAX_COUNT_CHOICES)})
+
+
+def counts_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
+    """Build the count picker for the current step, with a way back."""
+    state: RunState = view.state
+    step = state.current
+    assert step is not None
+    dose = library.exercise(step.exercise_id).dose_for(state.level_of(step.exercise_id))
+    buttons = [
+        _button(str(n), RunButton(view.run_id, state.version, Press.LOG, n))
+        for n in count_choices(dose)
+    ]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append(
+        [_button(library.texts.btn_back, RunButton(view.run_id, state.version, Press.BACK))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def after_run_keyboard(library: Library) -> InlineKeyboardMarkup:
+    """Under a summary: start another routine."""
+    return InlineKeyboardMarkup([[_button(library.texts.btn_new_routine, ShowPicker())]])
+
+
+def routines_in_order(library: Library) -> Sequence[Routine]:
+    """Return the routines as the picker lists them."""
+    return list(library.routines.values())

@@ -1,0 +1,196 @@
+"""Turn content and run views into HTML texts (escaped, within Telegram's 4096 characters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot.domain.run import Notice, RunStatus, SetRecord
+from bot.services.routines import RunView
+from content import Dose, Library
+from handlers import keyboards
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A message as it should stand: HTML text and its buttons."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def fill(template: str, **values: object) -> str:
+    """Format a text template with every value HTML-escaped."""
+    return template.format(**{key: escape(str(value)) for key, value in values.items()})
+
+
+def clip(text: str) -> str:
+    """Keep a message within Telegram's limit; content is short, this is a last guard."""
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def welcome(library: Library, first_name: str) -> Screen:
+    """Draw /start: what the coach does, the safety note, how to begin."""
+    text = fill(library.texts.welcome, name=first_name or "there", safety=library.guide.safety)
+    return Screen(clip(text), keyboards.welcome_keyboard(library))
+
+
+def help_text(library: Library) -> Screen:
+    """Draw /help."""
+    return Screen(library.texts.help)
+
+
+def about(library: Library) -> Screen:
+    """Draw /about: the movement, who benefits, the signs, safety."""
+    guide, texts = library.guide, library.texts
+    parts = [
+        texts.about_title,
+        escape(guide.what_it_is),
+        escape(guide.muscles),
+        escape(guide.why_it_matters),
+        texts.who_benefits_title,
+        "\n".join(f"• {escape(item)}" for item in guide.who_benefits),
+        texts.signs_title,
+        "\n".join(f"• {escape(item)}" for item in guide.signs),
+        texts.safety_title,
+        escape(guide.safety),
+        texts.help.splitlines()[-1],
+    ]
+    return Screen(clip("\n\n".join(parts)), keyboards.picker_keyboard(library, None))
+
+
+def picker(library: Library, active: RunView | None) -> Screen:
+    """Draw the routine picker, with a continue button when a run is in progress."""
+    lines = "\n".join(
+        f"• <b>{escape(r.title)}</b> ({r.minutes} min): {escape(r.description)}"
+        for r in library.routines.values()
+    )
+    text = library.texts.picker.format(routines=lines)
+    return Screen(clip(text), keyboards.picker_keyboard(library, active))
+
+
+def dose_text(library: Library, dose: Dose, side: str | None) -> str:
+    """Return e.g. '10-15 reps, left side · hold 2-3 seconds each time'."""
+    count = f"{dose.min}" if dose.min == dose.max else f"{dose.min}-{dose.max}"
+    text = f"{count} {dose.unit}"
+    if side is not None:
+        text += f", {library.texts.side_left if side == 'left' else library.texts.side_right}"
+    if dose.hold is not None:
+        hold = library.texts.hold_line.format(
+            min=dose.hold.min, max=dose.hold.max, unit=dose.hold.unit
+        )
+        text += f" · {hold}"
+    return text
+
+
+def step(library: Library, view: RunView, *, counts: bool = False) -> Screen:
+    """Draw the current exercise: name, place, version, steps, dose, cues, buttons."""
+    texts = library.texts
+    state = view.state
+    current = state.current
+    if current is None:
+        return summary(library, view)
+    exercise = library.exercise(current.exercise_id)
+    level = state.level_of(exercise.id)
+    variation = exercise.variation(level)
+    number, total = state.exercise_position()
+    equipment = ", ".join(exercise.equipment) or texts.no_equipment
+    side = ""
+    if current.side is not None:
+        side = f" — {texts.side_left if current.side == 'left' else texts.side_right}"
+    lines = [
+        f"<b>{escape(exercise.name)}</b>{escape(side)}",
+        f"{fill(texts.step_progress, number=number, total=total)} · "
+        f"{escape(exercise.position)} · {escape(equipment)}",
+        fill(texts.variation_line, variation=variation.name),
+        "",
+        escape(exercise.setup),
+        *(f"{i}. {escape(s)}" for i, s in enumerate(variation.steps, start=1)),
+        "",
+        fill(texts.dose_line, dose=dose_text(library, exercise.dose_for(level), current.side)),
+        *(fill(texts.cue_line, cue=cue) for cue in exercise.cues),
+        "",
+        texts.picker_hint if counts else texts.next_hint,
+    ]
+    keyboard = (
+        keyboards.counts_keyboard(library, view)
+        if counts
+        else keyboards.step_keyboard(library, view)
+    )
+    return Screen(clip("\n".join(lines)), keyboard)
+
+
+def _counts(library: Library, records: list[SetRecord]) -> str:
+    parts = []
+    for record in records:
+        if record.side is None:
+            parts.append(str(record.reps))
+        else:
+            side = library.texts.side_left if record.side == "left" else library.texts.side_right
+            parts.append(f"{side} {record.reps}")
+    return ", ".join(parts)
+
+
+def summary(library: Library, view: RunView) -> Screen:
+    """Draw the end of a run: what was done (counts, versions), skipped, what next."""
+    texts = library.texts
+    state = view.state
+    by_exercise: dict[str, list[SetRecord]] = {}
+    for record in view.records:
+        by_exercise.setdefault(record.exercise_id, []).append(record)
+    lines: list[str] = []
+    for exercise_id, records in by_exercise.items():
+        exercise = library.exercise(exercise_id)
+        done = [r for r in records if r.status == "done"]
+        if not done:
+            lines.append(fill(texts.summary_skipped_line, exercise=exercise.name))
+            continue
+        variations = ", ".join(dict.fromkeys(exercise.variation(r.level).name for r in done))
+        counts = _counts(library, done)
+        unit = exercise.dose_for(done[0].level).unit
+        lines.append(
+            fill(
+                texts.summary_done_line,
+                exercise=exercise.name,
+                variation=variations,
+                counts=f"{counts} {unit}",
+            )
+        )
+    done_count = sum(1 for r in view.records if r.status == "done")
+    skipped_count = len(view.records) - done_count
+    if state.status is RunStatus.FINISHED:
+        head = fill(texts.summary_finished, title=view.routine.title)
+        closing = texts.closing_finished if done_count else texts.closing_empty
+    else:
+        head = fill(
+            texts.summary_stopped,
+            title=view.routine.title,
+            done=state.index,
+            total=len(state.steps),
+        )
+        closing = texts.closing_stopped
+    body = "\n".join(lines) if lines else texts.summary_nothing
+    totals = fill(texts.summary_totals, done=done_count, skipped=skipped_count)
+    text = f"{head}\n\n{body}\n\n{totals}\n\n{closing}"
+    return Screen(clip(text), keyboards.after_run_keyboard(library))
+
+
+def answer(library: Library, notice: Notice, record: SetRecord | None = None) -> str:
+    """Return the short answer to a button press (plain text, shown as a toast)."""
+    texts = library.texts
+    return {
+        Notice.LOGGED: texts.ans_logged.format(count=record.reps if record else ""),
+        Notice.SKIPPED: texts.ans_skipped,
+        Notice.STOPPED: texts.ans_stopped,
+        Notice.FINISHED: texts.ans_finished,
+        Notice.EASIER: texts.ans_easier,
+        Notice.HARDER: texts.ans_harder,
+        Notice.AT_EASIEST: texts.ans_at_easiest,
+        Notice.AT_HARDEST: texts.ans_at_hardest,
+        Notice.BAD_COUNT: texts.ans_bad_count,
+        Notice.NOT_ACTIVE: texts.ans_over,
+    }[notice]

@@ -1,0 +1,168 @@
+"""Button presses: start or continue a routine and walk through it, one edited message."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Message, Update
+
+from bot.domain.run import Action
+from bot.services.people import PersonRef
+from bot.services.routines import PressResult, RunView, Verdict
+from handlers import render
+from handlers.callback_data import (
+    CallbackDataError,
+    ContinueRun,
+    Press,
+    RunButton,
+    ShowAbout,
+    ShowPicker,
+    StartRoutine,
+    parse,
+)
+from handlers.common import drop_keyboard, edit, edit_message, person_ref, reply
+from handlers.context import CoachContext
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = {
+    Press.DONE: Action.DONE,
+    Press.LOG: Action.LOG,
+    Press.EASIER: Action.EASIER,
+    Press.HARDER: Action.HARDER,
+    Press.SKIP: Action.SKIP,
+    Press.STOP: Action.STOP,
+}
+
+
+async def on_button(update: Update, context: CoachContext) -> None:
+    """Route a button press; every path answers the query exactly once."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.services.library.texts
+    ref = person_ref(update)
+    try:
+        data = parse(query.data)
+    except CallbackDataError as error:
+        logger.info("unreadable callback data: %s", error)
+        await query.answer(texts.ans_invalid)
+        return
+    if ref is None or query.message is None:
+        # Presses on inline-mode messages have no chat; nothing here sends those.
+        await query.answer(texts.ans_invalid)
+        return
+
+    match data:
+        case ShowPicker():
+            await query.answer()
+            active = await context.services.routines.active(ref)
+            await reply(update, render.picker(context.services.library, active))
+        case ShowAbout():
+            await query.answer()
+            await reply(update, render.about(context.services.library))
+        case StartRoutine(routine_id):
+            await _start(update, query, context, routine_id)
+        case ContinueRun(run_id):
+            await _continue(update, query, context, run_id)
+        case RunButton():
+            await _run_button(query, context, ref, data)
+
+
+async def _start(
+    update: Update, query: CallbackQuery, context: CoachContext, routine_id: str
+) -> None:
+    services = context.services
+    ref = person_ref(update)
+    assert ref is not None
+    if routine_id not in services.library.routines:
+        await query.answer(services.library.texts.ans_unknown_routine)
+        return
+    view, is_new = await services.routines.start(ref, routine_id)
+    if not is_new and view.message_id is not None:
+        await query.answer(services.library.texts.ans_already_started)
+        return
+    await query.answer(services.library.texts.ans_started)
+    await drop_keyboard(query)
+    await _show_in_new_message(update, context, view)
+
+
+async def _continue(
+    update: Update, query: CallbackQuery, context: CoachContext, run_id: int
+) -> None:
+    services = context.services
+    ref = person_ref(update)
+    assert ref is not None
+    result = await services.routines.look(ref, run_id, version=None)
+    view = result.view
+    if result.verdict is not Verdict.UNCHANGED or view is None:
+        await query.answer(_refusal(context, result))
+        return
+    await query.answer(services.library.texts.ans_continue)
+    await drop_keyboard(query)
+    await _show_in_new_message(update, context, view)
+
+
+async def _show_in_new_message(update: Update, context: CoachContext, view: RunView) -> None:
+    """Send the run as a new message and make it the one message the run edits."""
+    services = context.services
+    previous = view.message_id
+    message = await reply(update, render.step(services.library, view))
+    if message is None:
+        return
+    await services.routines.attach_message(view.run_id, message.message_id)
+    chat = update.effective_chat
+    if previous is not None and chat is not None and previous != message.message_id:
+        # Leave a pointer in the old message instead of two live copies of one run.
+        moved = render.Screen(services.library.texts.moved_below)
+        try:
+            await context.bot.edit_message_text(moved.text, chat_id=chat.id, message_id=previous)
+        except Exception:  # the old message may be gone or too old to edit; harmless
+            logger.info("could not retire message %s of run %s", previous, view.run_id)
+
+
+async def _run_button(
+    query: CallbackQuery, context: CoachContext, ref: PersonRef, data: RunButton
+) -> None:
+    services = context.services
+    library = services.library
+    if data.press in (Press.COUNTS, Press.BACK):
+        result = await services.routines.look(ref, data.run_id, data.version)
+        if result.verdict is Verdict.UNCHANGED and result.view is not None:
+            await query.answer()
+            await edit(query, render.step(library, result.view, counts=data.press is Press.COUNTS))
+            return
+    else:
+        result = await services.routines.press(
+            ref, data.run_id, data.version, ACTIONS[data.press], data.count
+        )
+        if result.verdict in (Verdict.APPLIED, Verdict.UNCHANGED) and result.view is not None:
+            assert result.notice is not None
+            record = result.view.records[-1] if result.view.records else None
+            await query.answer(render.answer(library, result.notice, record))
+            if result.verdict is Verdict.APPLIED:
+                await edit(query, render.step(library, result.view))
+            return
+    await query.answer(_refusal(context, result))
+    await _repair(query, context, result)
+
+
+def _refusal(context: CoachContext, result: PressResult) -> str:
+    texts = context.services.library.texts
+    return {
+        Verdict.OVER: texts.ans_over,
+        Verdict.FOREIGN: texts.ans_foreign,
+        Verdict.MISSING: texts.ans_missing,
+    }.get(result.verdict, texts.ans_outdated)
+
+
+async def _repair(query: CallbackQuery, context: CoachContext, result: PressResult) -> None:
+    """Redraw the run's own message when a press came from an out-of-date drawing of it.
+
+    This covers an edit that failed after its press was saved: the next press repairs the view.
+    """
+    view = result.view
+    message = query.message
+    if view is None or not isinstance(message, Message) or view.message_id != message.message_id:
+        return
+    if result.verdict in (Verdict.OUTDATED, Verdict.OVER):
+        await edit_message(message, render.step(context.services.library, view))

@@ -1,0 +1,80 @@
+"""Callback data: packed short, parsed back exactly, and anything else rejected."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.callback_data import (
+    MAX_BYTES,
+    CallbackDataError,
+    ContinueRun,
+    Press,
+    RunButton,
+    ShowAbout,
+    ShowPicker,
+    StartRoutine,
+    pack,
+    parse,
+)
+
+ids = st.integers(min_value=0, max_value=2**62)
+counts = st.integers(min_value=0, max_value=10_000)
+datas = st.one_of(
+    st.builds(StartRoutine, st.from_regex(r"^[a-z][a-z0-9_]{1,15}$", fullmatch=True)),
+    st.builds(ContinueRun, ids),
+    st.just(ShowPicker()),
+    st.just(ShowAbout()),
+    st.builds(RunButton, ids, ids, st.sampled_from([p for p in Press if p is not Press.LOG])),
+    st.builds(RunButton, ids, ids, st.just(Press.LOG), counts),
+)
+
+
+@given(datas)
+def test_round_trip_within_64_bytes(data: object) -> None:
+    packed = pack(data)  # type: ignore[arg-type]
+    assert 1 <= len(packed.encode()) <= MAX_BYTES
+    assert packed.startswith("1:")
+    assert parse(packed) == data
+
+
+def test_examples_are_short() -> None:
+    assert pack(RunButton(123456, 42, Press.LOG, 15)) == "1:l:2n9c:16:f"
+    assert pack(StartRoutine("desk")) == "1:go:desk"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "x" * 65,
+        "2:go:desk",  # a future or past layout
+        "go:desk",
+        "1:go:Desk!",
+        "1:go",
+        "1:zz:1:1",
+        "1:d:1",
+        "1:d:1:1:1",
+        "1:l:1:1",
+        "1:d:-1:1",
+        "1:d:1:1.5",
+        "1:c:",
+        "1:pk:1",
+        "1:d:" + "z" * 13 + ":1",
+        "1:d:01:1",  # not how pack writes numbers
+    ],
+)
+def test_malformed_data_is_rejected(raw: str | None) -> None:
+    with pytest.raises(CallbackDataError):
+        parse(raw)
+
+
+@given(st.text(max_size=80))
+def test_arbitrary_text_parses_or_is_rejected_cleanly(raw: str) -> None:
+    try:
+        data = parse(raw)
+    except CallbackDataError:
+        return
+    assert pack(data) == raw
