@@ -69,7 +69,7 @@ async def levels_for(
             ExerciseLevel.exercise_id.in_(list(exercise_ids)),
         )
     )
-    return {exercise_id: level for exercise_id, level in rows.tuples()}
+    return {exercise_id: level for exercise_id, level in rows.all()}
 
 
 async def set_level(

@@ -1,0 +1,134 @@
+"""The routine service on a real database (SQLite and PostgreSQL): rows, once each."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import ExerciseLevel, Run, SetLog
+from bot.domain.run import Action, Notice, RunStatus
+from bot.services.people import PeopleService, PersonRef
+from bot.services.routines import RoutineService, Verdict
+from content import Library
+from tests.conftest import FakeClock
+
+ADA = PersonRef(telegram_id=1001, chat_id=1001, first_name="Ada")
+BOB = PersonRef(telegram_id=2002, chat_id=2002, first_name="Bob")
+
+
+def service(sessions: async_sessionmaker[AsyncSession], lib: Library, clock: FakeClock) -> RoutineService:
+    return RoutineService(sessions, lib, PeopleService(sessions, clock, "Europe/Berlin"), clock)
+
+
+async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[SetLog]:
+    async with sessions() as session:
+        return list((await session.scalars(select(SetLog).order_by(SetLog.id))).all())
+
+
+async def test_done_logs_one_row_with_level_and_timestamps(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, is_new = await routines.start(ADA, "desk")
+    assert is_new and view.state.index == 0
+    clock.advance(seconds=40)
+    result = await routines.press(ADA, view.run_id, 0, Action.DONE)
+    assert result.verdict is Verdict.APPLIED and result.notice is Notice.LOGGED
+    [log] = await rows(sessions)
+    first = lib.routine("desk").exercises[0]
+    assert (log.exercise_id, log.side, log.status, log.level) == (first, "left", "done", 0)
+    assert log.reps == lib.exercise(first).dose.max
+    assert (log.logged_at - log.started_at).total_seconds() == 40
+    async with sessions() as session:
+        person = await session.scalar(select(Run.timezone))
+    assert person == "Europe/Berlin"
+
+
+async def test_outdated_press_changes_nothing(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await routines.start(ADA, "desk")
+    await routines.press(ADA, view.run_id, 0, Action.DONE)
+    again = await routines.press(ADA, view.run_id, 0, Action.DONE)
+    assert again.verdict is Verdict.OUTDATED
+    assert again.view is not None and again.view.state.index == 1
+    assert len(await rows(sessions)) == 1
+
+
+async def test_concurrent_double_press_logs_once(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await routines.start(ADA, "desk")
+    results = await asyncio.gather(
+        *(routines.press(ADA, view.run_id, 0, Action.DONE) for _ in range(5))
+    )
+    verdicts = sorted(r.verdict for r in results)
+    assert verdicts.count(Verdict.APPLIED) == 1
+    assert set(verdicts) == {Verdict.APPLIED, Verdict.OUTDATED}
+    assert len(await rows(sessions)) == 1
+
+
+async def test_foreign_and_missing_runs_are_refused(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await routines.start(ADA, "desk")
+    assert (await routines.press(BOB, view.run_id, 0, Action.DONE)).verdict is Verdict.FOREIGN
+    assert (await routines.press(ADA, 99999, 0, Action.DONE)).verdict is Verdict.MISSING
+    assert await rows(sessions) == []
+
+
+async def test_levels_are_remembered_for_the_next_run(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await routines.start(ADA, "desk")
+    first = lib.routine("desk").exercises[0]
+    result = await routines.press(ADA, view.run_id, 0, Action.EASIER)
+    assert result.verdict is Verdict.APPLIED and result.view is not None
+    assert result.view.state.level_of(first) == -1
+    await routines.press(ADA, view.run_id, 1, Action.STOP)
+    clock.advance(minutes=5)
+    again, _ = await routines.start(ADA, "full")
+    assert again.state.level_of(first) == -1
+    assert again.state.level_of(lib.routine("full").exercises[1]) == 0
+    async with sessions() as session:
+        levels = (await session.execute(select(ExerciseLevel.exercise_id, ExerciseLevel.level))).all()
+    assert [tuple(row) for row in levels] == [(first, -1)]
+
+
+async def test_a_new_service_carries_on_where_the_run_stood(sessions, lib, clock) -> None:
+    view, _ = await service(sessions, lib, clock).start(ADA, "desk")
+    await service(sessions, lib, clock).press(ADA, view.run_id, 0, Action.DONE)
+    restarted = service(sessions, lib, clock)  # as after a process restart
+    active = await restarted.active(ADA)
+    assert active is not None and active.run_id == view.run_id and active.state.index == 1
+    result = await restarted.press(ADA, view.run_id, 1, Action.SKIP)
+    assert result.verdict is Verdict.APPLIED
+    assert [(r.step_index, r.status) for r in await rows(sessions)] == [(0, "done"), (1, "skipped")]
+
+
+async def test_repeated_start_reuses_the_untouched_run(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    first, new = await routines.start(ADA, "desk")
+    second, again_new = await routines.start(ADA, "desk")
+    assert new and not again_new and second.run_id == first.run_id
+    clock.advance(minutes=5)
+    third, third_new = await routines.start(ADA, "desk")
+    assert third_new and third.run_id != first.run_id
+    async with sessions() as session:
+        statuses = (await session.execute(select(Run.id, Run.status).order_by(Run.id))).all()
+    assert [s for _, s in statuses] == [RunStatus.STOPPED, RunStatus.ACTIVE]
+
+
+async def test_a_full_run_finishes_with_one_row_per_step(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await routines.start(ADA, "full")
+    version = 0
+    while True:
+        result = await routines.press(ADA, view.run_id, version, Action.DONE)
+        assert result.view is not None
+        version = result.view.state.version
+        if result.notice is Notice.FINISHED:
+            break
+    async with sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(SetLog))
+        run = await session.get(Run, view.run_id)
+    assert count == len(view.state.steps)
+    assert run is not None and run.status == "finished" and run.finished_at is not None
+    late = await routines.press(ADA, view.run_id, version, Action.DONE)
+    assert late.verdict is Verdict.OVER

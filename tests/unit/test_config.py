@@ -1,0 +1,79 @@
+"""Configuration: defaults, normalised URLs, and one clear line for each bad value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+
+GOOD_TOKEN = "123456789:AAHk3f9s8d7f6g5h4j3k2l1qwertyuiopas"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "DATABASE_", "DEFAULT_TIMEZONE", "LOG_LEVEL")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_need_nothing() -> None:
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+    assert settings.default_timezone == "UTC" and settings.log_level == "INFO"
+
+
+def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={GOOD_TOKEN}\nLOG_LEVEL=debug\n")
+    monkeypatch.setenv("DATABASE_URL", "postgres://coach@db:5432/coach")
+    settings = load_settings()
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == GOOD_TOKEN
+    assert GOOD_TOKEN not in repr(settings)
+    assert settings.log_level == "DEBUG"
+    assert settings.database_url == "postgresql+asyncpg://coach@db:5432/coach"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: must be a sqlite:/// or postgresql:// URL"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE: is not an IANA time zone"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL:"),
+        ("TELEGRAM_BOT_TOKEN", "changeme", "TELEGRAM_BOT_TOKEN: does not look like a token"),
+        ("TELEGRAM_BOT_TOKEN", "12345:short", "TELEGRAM_BOT_TOKEN: does not look like a token"),
+        ("TELEGRAM_BASE_URL", "api.telegram.org", "TELEGRAM_BASE_URL: must start with http"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, name: str, value: str, expected: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+    if name == "TELEGRAM_BOT_TOKEN":
+        assert value not in message
+
+
+def test_the_command_fails_with_one_line(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env["DATABASE_URL"] = "oracle://nope"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "configuration error: DATABASE_URL: must be a sqlite:/// or postgresql:// URL"
+    ]
