@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from content import library
 from handlers.context import CoachContext
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,9 @@ async def on_error(update: object, context: CoachContext) -> None:
     logger.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
-    apology = context.services.library.texts.error_apology
+    services = context.bot_data.services
+    # The library is there even when the services are not (a fault during start-up).
+    apology = (services.library if services else library()).texts.error_apology
     try:
         if update.callback_query is not None:
             # The query may already be answered; Telegram then refuses, which is fine.

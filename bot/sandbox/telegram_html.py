@@ -25,6 +25,7 @@ __all__ = [
     "html_to_text",
     "parse_html",
     "parse_text",
+    "trim_plain",
     "utf16_len",
 ]
 
@@ -49,7 +50,7 @@ class Entity:
     custom_emoji_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The entity as a Bot API MessageEntity object."""
+        """Return the entity as a Bot API MessageEntity object."""
         data: dict[str, Any] = {"type": self.type, "offset": self.offset, "length": self.length}
         if self.url is not None:
             data["url"] = self.url
@@ -74,7 +75,7 @@ class FormattedText:
 
 
 def utf16_len(text: str) -> int:
-    """Number of UTF-16 code units in ``text`` (characters beyond the BMP count twice)."""
+    """Count UTF-16 code units in ``text`` (characters beyond the BMP count twice)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -101,7 +102,9 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _DIGITS = frozenset("0123456789")
 
 
-def parse_text(text: str, parse_mode: str | None, *, strict_ampersand: bool = True) -> FormattedText:
+def parse_text(
+    text: str, parse_mode: str | None, *, strict_ampersand: bool = True
+) -> FormattedText:
     """Parse ``text`` as Telegram would for ``parse_mode`` (None or "" means plain text)."""
     mode = (parse_mode or "").strip().lower()
     if not mode:
@@ -121,7 +124,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> FormattedText:
 
 
 def html_to_text(source: str) -> str:
-    """The plain text a person sees for a message sent with ``parse_mode=HTML``."""
+    """Return the plain text a person sees for a message sent with ``parse_mode=HTML``."""
     return parse_html(source).text
 
 
@@ -173,7 +176,7 @@ def _decode_reference(source: str, pos: int) -> tuple[str, int] | None:
 
 
 def _check_url(url: str) -> str | None:
-    """The link a text_link entity gets for ``url``, or None when Telegram would drop it."""
+    """Return the link a text_link entity gets for ``url`` (None: Telegram drops it)."""
     url = url.strip()
     if not url or any(ch.isspace() for ch in url):
         return None
@@ -430,5 +433,5 @@ def _trim(text: str, entities: list[Entity]) -> FormattedText:
 
 
 def trim_plain(text: str, entities: list[Entity] | None = None) -> FormattedText:
-    """Plain text (optionally with explicit entities) as Telegram stores it: trimmed."""
+    """Return plain text (with optional explicit entities) trimmed as Telegram stores it."""
     return _trim(text, list(entities or []))

@@ -1,0 +1,148 @@
+"""The real Application wired to the loopback double: start, settle, restart, stop."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.sandbox.double import BotApiDouble, CallbackAnswer, ChatMessage, Person
+from bot.services.clock import Clock, system_clock
+from handlers.context import CoachApplication
+
+logger = logging.getLogger(__name__)
+# Long-poll window: like production; stop() cancels a poll in flight, so it costs no time.
+POLL_TIMEOUT = 10
+
+
+class Sandbox:
+    """One bot process against the double, driven as a person would."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        double: BotApiDouble | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.settings = settings
+        self.double = double or BotApiDouble()
+        self._owns_double = double is None
+        self.clock = clock
+        self._app: CoachApplication | None = None
+
+    @property
+    def app(self) -> CoachApplication:
+        """Return the running application."""
+        if self._app is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._app
+
+    async def start(self) -> None:
+        """Start the double (if ours) and a fresh application polling it."""
+        if self._owns_double and not self.double.running:
+            await self.double.start()
+        app = build_application(
+            self.settings,
+            token=self.double.token,
+            base_url=self.double.base_url,
+            base_file_url=self.double.base_file_url,
+            clock=self.clock,
+        )
+        # run_polling() calls post_init/post_shutdown itself; driving the steps by hand, we do.
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT)
+        self._app = app
+
+    async def stop_bot(self) -> None:
+        """Stop the application the way a clean shutdown does (the double keeps running)."""
+        app, self._app = self._app, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database and double."""
+        await self.stop_bot()
+        await self.start()
+
+    async def stop(self) -> None:
+        """Stop the bot and, if it is ours, the double."""
+        await self.stop_bot()
+        if self._owns_double and self.double.running:
+            await self.double.stop()
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def settle(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the bot has fetched an update and finished handling everything queued."""
+        await self.double.wait_delivered(update_id, timeout=timeout)
+        await self.app.update_queue.join()
+
+    def person(self, user_id: int, first_name: str = "Ada") -> SandboxPerson:
+        """Return a person in a private chat whose every action waits for the bot's reply."""
+        return SandboxPerson(self, self.double.user(user_id, first_name))
+
+
+class SandboxPerson:
+    """A person whose sends and presses return once the bot has handled them."""
+
+    def __init__(self, sandbox: Sandbox, person: Person) -> None:
+        self._sandbox = sandbox
+        self.raw = person
+
+    async def send(self, text: str) -> None:
+        """Send a message and wait for the bot to handle it."""
+        await self._sandbox.settle(await self.raw.send(text))
+
+    async def press(self, label: str, *, message_id: int | None = None) -> CallbackAnswer:
+        """Press a button by its label and return what the bot answered."""
+        update_id = await self.raw.press(label, message_id=message_id)
+        await self._sandbox.settle(update_id)
+        return self._answer(update_id)
+
+    async def press_data(self, data: str, *, message_id: int) -> CallbackAnswer:
+        """Press a button with raw callback data (stale or forged buttons)."""
+        update_id = await self.raw.press_data(data, message_id=message_id)
+        await self._sandbox.settle(update_id)
+        return self._answer(update_id)
+
+    def _answer(self, update_id: int) -> CallbackAnswer:
+        answer = self.raw.answer_for(update_id)
+        if answer is None:
+            raise AssertionError(f"the bot never answered the callback of update {update_id}")
+        return answer
+
+    @property
+    def chat(self) -> list[ChatMessage]:
+        """Return the chat as it now stands."""
+        return self.raw.chat
+
+    @property
+    def last(self) -> ChatMessage:
+        """Return the newest message from the bot."""
+        message = self.raw.last_bot_message
+        if message is None:
+            raise AssertionError("the bot has not written to this chat")
+        return message

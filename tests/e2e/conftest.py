@@ -1,0 +1,32 @@
+"""End-to-end fixtures: the real Application polling the loopback Bot API double."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.sandbox.harness import Sandbox
+
+
+def make_settings(database_url: str) -> Settings:
+    """Return settings for a test bot, ignoring any .env of the developer."""
+    return Settings(_env_file=None, database_url=database_url, default_timezone="Europe/Berlin")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def sandbox(database_url: str) -> AsyncIterator[Sandbox]:
+    """Yield a running bot on a fresh database, talking to a fresh double."""
+    async with Sandbox(make_settings(database_url)) as running:
+        yield running
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Yield a session factory on the bot's database, for checking rows."""
+    engine = create_engine(database_url)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
