@@ -31,13 +31,16 @@ def _run(settings: Settings, offline: bool) -> int:
     if offline or settings.telegram_bot_token is None:
         from bot.sandbox.terminal import run_offline_chat
 
+        if settings.log_level != "DEBUG":
+            # The chat shares the terminal with the logs: show only what needs attention.
+            logging.getLogger().setLevel(logging.WARNING)
         if settings.telegram_bot_token is None:
             print(
                 "No TELEGRAM_BOT_TOKEN set: starting the offline chat in this terminal "
                 "(see README to connect to Telegram).",
                 file=sys.stderr,
             )
-        return asyncio.run(run_offline_chat(settings))
+        return int(asyncio.run(run_offline_chat(settings)))
 
     from bot.app import build_application
 

@@ -95,7 +95,7 @@ class Sandbox:
     ) -> None:
         await self.stop()
 
-    async def settle(self, update_id: int, timeout: float = 10.0) -> None:
+    async def settle(self, update_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has fetched an update and finished handling everything queued."""
         await self.double.wait_delivered(update_id, timeout=timeout)
         await self.app.update_queue.join()

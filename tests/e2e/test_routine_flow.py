@@ -132,8 +132,14 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
     assert len(ada.chat) == messages_before, "no flood of messages"
     assert summary.text.startswith(f"🎉 {DESK.title}: done!")
     two_unit = two.dose_for(1).unit
-    assert f"✅ {one.name} ({one.easier.name}): left side {one.dose_for(-1).target}, right side 12" in summary.text
-    assert f"✅ {two.name} ({two.harder.name}): left side {two.dose_for(1).target} {two_unit}" in summary.text
+    assert (
+        f"✅ {one.name} ({one.easier.name}): left side {one.dose_for(-1).target}, right side 12"
+        in summary.text
+    )
+    assert (
+        f"✅ {two.name} ({two.harder.name}): left side {two.dose_for(1).target} {two_unit}"
+        in summary.text
+    )
     assert "5 sets done, 1 skipped." in summary.text
     assert summary.button_texts == [T.btn_new_routine]
 
@@ -149,7 +155,9 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
     [run] = await runs(db)
     assert run.status == "finished" and run.finished_at is not None
     async with db() as session:
-        levels = dict((await session.execute(select(ExerciseLevel.exercise_id, ExerciseLevel.level))).all())
+        levels = dict(
+            (await session.execute(select(ExerciseLevel.exercise_id, ExerciseLevel.level))).all()
+        )
     assert levels == {one.id: -1, two.id: 1}
 
     # The next routine starts with the remembered versions.
@@ -193,10 +201,10 @@ async def test_restart_midway_carries_on(sandbox: Sandbox, db) -> None:
     await ada.send("/routine")
     cont = T.picker_continue.format(title=DESK.title, done=2, total=2 * len(DESK.exercises))
     assert ada.last.button_texts[0] == cont
-    old_message = [m for m in ada.chat if m.from_bot and T.btn_skip in m.button_texts][0]
+    old_message = next(m for m in ada.chat if m.from_bot and T.btn_skip in m.button_texts)
     await ada.press(cont)
     assert ada.last.text.startswith(LIB.exercise(DESK.exercises[1]).name)
-    retired = [m for m in ada.chat if m.message_id == old_message.message_id][0]
+    retired = next(m for m in ada.chat if m.message_id == old_message.message_id)
     assert retired.text == T.moved_below and retired.buttons == []
 
 

@@ -18,7 +18,9 @@ ADA = PersonRef(telegram_id=1001, chat_id=1001, first_name="Ada")
 BOB = PersonRef(telegram_id=2002, chat_id=2002, first_name="Bob")
 
 
-def service(sessions: async_sessionmaker[AsyncSession], lib: Library, clock: FakeClock) -> RoutineService:
+def service(
+    sessions: async_sessionmaker[AsyncSession], lib: Library, clock: FakeClock
+) -> RoutineService:
     return RoutineService(sessions, lib, PeopleService(sessions, clock, "Europe/Berlin"), clock)
 
 
@@ -87,7 +89,9 @@ async def test_levels_are_remembered_for_the_next_run(sessions, lib, clock) -> N
     assert again.state.level_of(first) == -1
     assert again.state.level_of(lib.routine("full").exercises[1]) == 0
     async with sessions() as session:
-        levels = (await session.execute(select(ExerciseLevel.exercise_id, ExerciseLevel.level))).all()
+        levels = (
+            await session.execute(select(ExerciseLevel.exercise_id, ExerciseLevel.level))
+        ).all()
     assert [tuple(row) for row in levels] == [(first, -1)]
 
 

@@ -1,0 +1,35 @@
+"""`mobility-coach run` without a token: an offline terminal chat where a routine completes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from content import library
+
+T = library().texts
+DESK = library().routine("desk")
+
+
+def test_offline_chat_completes_a_routine(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    steps = 2 * len(DESK.exercises)
+    # /routine, the first routine, then Done (button 1) on every step.
+    script = "/routine\n1\n" + "1\n" * steps
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No TELEGRAM_BOT_TOKEN set: starting the offline chat" in done.stderr
+    assert f"[1] {T.routine_button.format(title=DESK.title, minutes=DESK.minutes)}" in done.stdout
+    assert f"🎉 {DESK.title}: done!" in done.stdout
+    assert f"{steps} sets done, 0 skipped." in done.stdout
+    assert (tmp_path / "data" / "mobility-coach.db").exists(), "the log is kept in SQLite"
