@@ -77,5 +77,60 @@ class Texts(BaseModel):
     ans_continue: str
     ans_unknown_routine: str
     moved_below: str
+    # Settings and reminders
+    day_names: list[str]
+    days_workdays: str
+    days_every: str
+    common_zones: list[str]
+    settings_view: str
+    reminder_on_line: str
+    reminder_off_line: str
+    next_line: str
+    next_none: str
+    paused_line: str
+    blocked_line: str
+    when_format: str
+    btn_set_zone: str
+    btn_set_time: str
+    btn_set_days: str
+    btn_set_routine: str
+    btn_reminders_off: str
+    btn_reminders_on: str
+    btn_workdays: str
+    btn_every_day: str
+    btn_settings_done: str
+    btn_keep_defaults: str
+    zone_picker: str
+    time_picker: str
+    days_picker: str
+    routine_reminder_picker: str
+    timezone_set: str
+    timezone_bad: str
+    timezone_usage: str
+    location_zone: str
+    location_unknown: str
+    remind_set: str
+    remind_off: str
+    remind_bad: str
+    remind_usage: str
+    pause_set: str
+    pause_bad: str
+    resume_done: str
+    resume_not_paused: str
+    onboarding: str
+    onboarding_done: str
+    reminder_text: str
+    reminder_snoozed: str
+    reminder_dismissed: str
+    btn_start_now: str
+    btn_snooze_15: str
+    btn_snooze_60: str
+    btn_not_today: str
+    ans_saved: str
+    ans_snoozed: str
+    ans_not_today: str
+    ans_reminder_handled: str
+    ans_reminder_stale: str
+    ans_trained: str
     # Faults
     error_apology: str

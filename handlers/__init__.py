@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import commands, errors, routine
+from handlers import buttons, commands, errors, reminders, settings
 from handlers.context import CoachApplication
 
 
@@ -15,8 +21,17 @@ def register(app: CoachApplication) -> None:
     app.add_handler(CommandHandler("help", commands.help_command))
     app.add_handler(CommandHandler("about", commands.about))
     app.add_handler(CommandHandler("routine", commands.routine))
+    app.add_handler(CommandHandler("settings", settings.settings_command))
+    app.add_handler(CommandHandler("timezone", settings.timezone_command))
+    app.add_handler(CommandHandler("remind", settings.remind_command))
+    app.add_handler(CommandHandler("pause", settings.pause_command))
+    app.add_handler(CommandHandler("resume", settings.resume_command))
     # Every button of every message the bot ever sent ends up here, old ones included.
-    app.add_handler(CallbackQueryHandler(routine.on_button))
+    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    # Blocking and unblocking the bot: reminders stop and start again.
+    app.add_handler(ChatMemberHandler(reminders.on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
+    # A shared location sets the time zone; before the catch-all, which would answer it.
+    app.add_handler(MessageHandler(filters.LOCATION, settings.location))
     # Anything else that looks like a command: say it is unknown and what to do instead.
     app.add_handler(MessageHandler(filters.COMMAND, commands.unknown_command))
     # Last: any other message (text, stickers, locations, edits) gets the way forward.

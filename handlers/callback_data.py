@@ -67,7 +67,107 @@ class RunButton:
     count: int | None = None
 
 
-CallbackData = StartRoutine | ContinueRun | ShowPicker | ShowAbout | RunButton
+@dataclass(frozen=True)
+class StartHere:
+    """Open a run in the message the button is on (the reminder's Start now)."""
+
+    routine_id: str
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Bring a reminder back later."""
+
+    delivery_id: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class NotToday:
+    """Dismiss today's reminder."""
+
+    delivery_id: int
+
+
+class Section(enum.StrEnum):
+    """Views of the settings message."""
+
+    MAIN = "m"
+    ZONE = "z"
+    TIME = "t"
+    DAYS = "d"
+    ROUTINE = "r"
+
+
+@dataclass(frozen=True)
+class ShowSettings:
+    """Show a view of the settings; onboarding views lead on to the next question."""
+
+    section: Section
+    onboarding: bool = False
+
+
+@dataclass(frozen=True)
+class SetZone:
+    """Choose a time zone from the buttons."""
+
+    zone: str
+    onboarding: bool = False
+
+
+@dataclass(frozen=True)
+class SetTime:
+    """Choose a reminder time from the buttons (minutes after midnight)."""
+
+    minutes: int
+    onboarding: bool = False
+
+
+@dataclass(frozen=True)
+class SetDays:
+    """Choose workdays ('w'), every day ('a'), or switch one weekday ('0'..'6')."""
+
+    choice: str
+
+
+@dataclass(frozen=True)
+class SetReminderRoutine:
+    """Choose the routine the reminder offers."""
+
+    routine_id: str
+
+
+@dataclass(frozen=True)
+class SetReminders:
+    """Turn reminders on or off."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class KeepDefaults:
+    """Leave onboarding with the default reminder settings."""
+
+
+CallbackData = (
+    StartRoutine
+    | ContinueRun
+    | ShowPicker
+    | ShowAbout
+    | RunButton
+    | StartHere
+    | Snooze
+    | NotToday
+    | ShowSettings
+    | SetZone
+    | SetTime
+    | SetDays
+    | SetReminderRoutine
+    | SetReminders
+    | KeepDefaults
+)
+_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,50}$")
+_DAY_CHOICE = re.compile(r"^[wa0-6]$")
 
 
 def _b36(number: int) -> str:
@@ -103,6 +203,26 @@ def pack(data: CallbackData) -> str:
             fields = [press.value, _b36(run_id), _b36(version)]
             if count is not None:
                 fields.append(_b36(count))
+        case StartHere(routine_id):
+            fields = ["gh", routine_id]
+        case Snooze(delivery_id, minutes):
+            fields = ["sz", _b36(delivery_id), _b36(minutes)]
+        case NotToday(delivery_id):
+            fields = ["nt", _b36(delivery_id)]
+        case ShowSettings(section, onboarding):
+            fields = ["st", _flow(onboarding), section.value]
+        case SetZone(zone, onboarding):
+            fields = ["tz", _flow(onboarding), zone]
+        case SetTime(minutes, onboarding):
+            fields = ["tm", _flow(onboarding), _b36(minutes)]
+        case SetDays(choice):
+            fields = ["dy", choice]
+        case SetReminderRoutine(routine_id):
+            fields = ["rr", routine_id]
+        case SetReminders(on):
+            fields = ["rm", "1" if on else "0"]
+        case KeepDefaults():
+            fields = ["ok"]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -125,6 +245,9 @@ def parse(raw: str | None) -> CallbackData:
         return ShowPicker()
     if kind == "ab" and not fields:
         return ShowAbout()
+    settings = _parse_settings(kind, fields)
+    if settings is not None:
+        return settings
     try:
         press = Press(kind)
     except ValueError:
@@ -134,3 +257,41 @@ def parse(raw: str | None) -> CallbackData:
         raise CallbackDataError(f"wrong number of fields for {kind!r}")
     count = _int(fields[2]) if wants_count else None
     return RunButton(_int(fields[0]), _int(fields[1]), press, count)
+
+
+def _flow(onboarding: bool) -> str:
+    return "o" if onboarding else "s"
+
+
+def _parse_settings(kind: str, fields: list[str]) -> CallbackData | None:
+    """Parse the reminder and settings kinds; None when the kind is not one of them."""
+    match kind, fields:
+        case "gh", [routine_id] if _ROUTINE_ID.match(routine_id):
+            return StartHere(routine_id)
+        case "sz", [delivery, minutes]:
+            return Snooze(_int(delivery), _int(minutes))
+        case "nt", [delivery]:
+            return NotToday(_int(delivery))
+        case "st", [("o" | "s") as flow, section]:
+            try:
+                return ShowSettings(Section(section), flow == "o")
+            except ValueError:
+                raise CallbackDataError(f"unknown section {section!r}") from None
+        case "tz", [("o" | "s") as flow, zone] if _ZONE.match(zone):
+            return SetZone(zone, flow == "o")
+        case "tm", [("o" | "s") as flow, minutes]:
+            value = _int(minutes)
+            if value >= 24 * 60:
+                raise CallbackDataError("time past midnight")
+            return SetTime(value, flow == "o")
+        case "dy", [choice] if _DAY_CHOICE.match(choice):
+            return SetDays(choice)
+        case "rr", [routine_id] if _ROUTINE_ID.match(routine_id):
+            return SetReminderRoutine(routine_id)
+        case "rm", [("1" | "0") as on]:
+            return SetReminders(on == "1")
+        case "ok", []:
+            return KeepDefaults()
+        case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok"), _):
+            raise CallbackDataError(f"malformed {kind!r} data")
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import render
+from handlers import render, settings_screens
 from handlers.common import person_ref, reply
 from handlers.context import CoachContext
 
@@ -13,10 +13,13 @@ async def start(update: Update, context: CoachContext) -> None:
     """Welcome a person, register them, and offer a first routine."""
     services = context.services
     ref = person_ref(update)
-    if ref is not None:
-        await services.people.ensure(ref)
-    name = ref.first_name if ref else ""
-    await reply(update, render.welcome(services.library, name))
+    if ref is None:
+        return
+    is_new = await services.people.register(ref)
+    await reply(update, render.welcome(services.library, ref.first_name))
+    if is_new:
+        settings = await services.settings.get(ref)
+        await reply(update, settings_screens.onboarding_question(services.library, settings))
 
 
 async def help_command(update: Update, context: CoachContext) -> None:

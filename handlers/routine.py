@@ -10,16 +10,7 @@ from bot.domain.run import Action
 from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
 from handlers import render
-from handlers.callback_data import (
-    CallbackDataError,
-    ContinueRun,
-    Press,
-    RunButton,
-    ShowAbout,
-    ShowPicker,
-    StartRoutine,
-    parse,
-)
+from handlers.callback_data import Press, RunButton
 from handlers.common import drop_keyboard, edit, edit_message, person_ref, reply
 from handlers.context import CoachContext
 
@@ -35,42 +26,10 @@ ACTIONS = {
 }
 
 
-async def on_button(update: Update, context: CoachContext) -> None:
-    """Route a button press; every path answers the query exactly once."""
-    query = update.callback_query
-    assert query is not None
-    texts = context.services.library.texts
-    ref = person_ref(update)
-    try:
-        data = parse(query.data)
-    except CallbackDataError as error:
-        logger.info("unreadable callback data: %s", error)
-        await query.answer(texts.ans_invalid)
-        return
-    if ref is None or query.message is None:
-        # Presses on inline-mode messages have no chat; nothing here sends those.
-        await query.answer(texts.ans_invalid)
-        return
-
-    match data:
-        case ShowPicker():
-            await query.answer()
-            active = await context.services.routines.active(ref)
-            await reply(update, render.picker(context.services.library, active))
-        case ShowAbout():
-            await query.answer()
-            await reply(update, render.about(context.services.library))
-        case StartRoutine(routine_id):
-            await _start(update, query, context, routine_id)
-        case ContinueRun(run_id):
-            await _continue(update, query, context, run_id)
-        case RunButton():
-            await _run_button(query, context, ref, data)
-
-
-async def _start(
+async def start_routine(
     update: Update, query: CallbackQuery, context: CoachContext, routine_id: str
 ) -> None:
+    """Open a run of a routine in a new message (a repeated tap reuses the first run)."""
     services = context.services
     ref = person_ref(update)
     assert ref is not None
@@ -86,9 +45,30 @@ async def _start(
     await _show_in_new_message(update, context, view)
 
 
-async def _continue(
+async def start_here(
+    update: Update, query: CallbackQuery, context: CoachContext, routine_id: str
+) -> None:
+    """Start a routine in the message the button is on (a reminder becomes the routine)."""
+    services = context.services
+    ref = person_ref(update)
+    message = query.message
+    assert ref is not None and isinstance(message, Message)
+    if routine_id not in services.library.routines:
+        await query.answer(services.library.texts.ans_unknown_routine)
+        return
+    view, is_new = await services.routines.start(ref, routine_id)
+    if not is_new and view.message_id is not None and view.message_id != message.message_id:
+        await query.answer(services.library.texts.ans_already_started)
+        return
+    await query.answer(services.library.texts.ans_started)
+    await services.routines.attach_message(view.run_id, message.message_id)
+    await edit(query, render.step(services.library, view))
+
+
+async def continue_run(
     update: Update, query: CallbackQuery, context: CoachContext, run_id: int
 ) -> None:
+    """Show the person's run in progress again, in a new message."""
     services = context.services
     ref = person_ref(update)
     assert ref is not None
@@ -120,9 +100,10 @@ async def _show_in_new_message(update: Update, context: CoachContext, view: RunV
             logger.info("could not retire message %s of run %s", previous, view.run_id)
 
 
-async def _run_button(
+async def run_button(
     query: CallbackQuery, context: CoachContext, ref: PersonRef, data: RunButton
 ) -> None:
+    """Apply a press on a run's message (Done, counts, Easier, Harder, Skip, Stop)."""
     services = context.services
     library = services.library
     if data.press in (Press.COUNTS, Press.BACK):

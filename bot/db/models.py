@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -71,6 +74,20 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Reminder settings, in the person's own zone.
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    remind_at: Mapped[time] = mapped_column(Time, default=time(9, 0), server_default="09:00:00")
+    remind_days: Mapped[int] = mapped_column(SmallInteger, default=31, server_default="31")
+    remind_routine: Mapped[str] = mapped_column(String(16), default="desk", server_default="desk")
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set when Telegram says the person blocked the bot; cleared when they come back.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The schedule itself: the next reminder's instant (NULL: none due) and which one it is.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, index=True
+    )
+    next_reminder_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_reminder_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExerciseLevel(Base):
@@ -108,6 +125,9 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     step_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Filled when the run finishes: the local day it counts for and how many sets were done.
+    local_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sets_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SetLog(Base):
@@ -127,3 +147,40 @@ class SetLog(Base):
     reps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Pause(Base):
+    """Days a person paused reminders (a holiday): their streak treats them as frozen."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+
+class Delivery(Base):
+    """One scheduled message to one person for one local day; unique, so it goes out once.
+
+    seq is 0 for the day's reminder and counts up for each snooze of it.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "local_date", "seq", name="uq_deliveries_once"),
+        Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    local_date: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ExerciseLevel, Person, Run, SetLog
+from bot.db.models import Delivery, ExerciseLevel, Person, Run, SetLog
 
 
 def _insert_for(session: AsyncSession) -> type[postgresql.Insert] | type[sqlite.Insert]:
@@ -25,15 +25,16 @@ async def get_or_create_person(
     first_name: str,
     timezone: str,
     now: datetime,
-) -> Person:
-    """Return the person for a Telegram user, creating the row on first contact.
+) -> tuple[Person, bool]:
+    """Return the person for a Telegram user and whether the row is new.
 
     INSERT .. ON CONFLICT DO NOTHING keeps two concurrent first updates from failing.
     """
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    created = False
     if person is None:
         insert = _insert_for(session)
-        await session.execute(
+        result = await session.execute(
             insert(Person)
             .values(
                 telegram_id=telegram_id,
@@ -44,14 +45,16 @@ async def get_or_create_person(
                 updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["telegram_id"])
+            .returning(Person.id)
         )
+        created = result.scalar_one_or_none() is not None
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
         assert person is not None
     elif person.chat_id != chat_id or (first_name and person.first_name != first_name):
         person.chat_id = chat_id
         person.first_name = first_name or person.first_name
         person.updated_at = now
-    return person
+    return person, created
 
 
 async def find_person(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -109,3 +112,41 @@ async def set_logs_for(session: AsyncSession, run_id: int) -> Sequence[SetLog]:
         select(SetLog).where(SetLog.run_id == run_id).order_by(SetLog.step_index)
     )
     return rows.all()
+
+
+async def insert_delivery_once(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    kind: str,
+    local_date: date,
+    seq: int,
+    status: str,
+    due_at: datetime,
+    claimed_at: datetime,
+    claimed_by: str,
+    detail: str | None,
+) -> int | None:
+    """Insert a delivery unless one exists for the same person, kind, day and seq.
+
+    Returns the new id, or None when the row was already there: the unique key is what
+    makes a second send for the same day impossible, whatever else goes wrong.
+    """
+    insert = _insert_for(session)
+    statement = (
+        insert(Delivery)
+        .values(
+            person_id=person_id,
+            kind=kind,
+            local_date=local_date,
+            seq=seq,
+            status=status,
+            due_at=due_at,
+            claimed_at=claimed_at,
+            claimed_by=claimed_by,
+            detail=detail,
+        )
+        .on_conflict_do_nothing(index_elements=["person_id", "kind", "local_date", "seq"])
+        .returning(Delivery.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.people import PeopleService
+from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
+from bot.services.settings import SettingsService
 from content import Library
 
 
@@ -19,3 +21,5 @@ class Services:
     library: Library
     people: PeopleService
     routines: RoutineService
+    settings: SettingsService
+    reminders: ReminderService

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import repositories as repo
 from bot.db.models import Person
 from bot.services.clock import Clock
+from bot.services.scheduling import reschedule
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,35 @@ class PeopleService:
         async with self._sessions.begin() as session:
             return await self.ensure_in(session, ref)
 
+    async def register(self, ref: PersonRef) -> bool:
+        """Register the person (or refresh their details); return whether they are new.
+
+        Someone writing to us is not blocking us: a stale 'blocked' mark is cleared.
+        """
+        async with self._sessions.begin() as session:
+            person, created = await self.ensure_new_in(session, ref)
+            if person.blocked:
+                person.blocked = False
+                reschedule(person, self._clock())
+            return created
+
     async def ensure_in(self, session: AsyncSession, ref: PersonRef) -> Person:
         """Like ensure, inside a transaction the caller owns."""
-        return await repo.get_or_create_person(
+        person, _ = await self.ensure_new_in(session, ref)
+        return person
+
+    async def ensure_new_in(self, session: AsyncSession, ref: PersonRef) -> tuple[Person, bool]:
+        """Return the person and whether this is their first contact; schedule a newcomer."""
+        now = self._clock()
+        person, created = await repo.get_or_create_person(
             session,
             telegram_id=ref.telegram_id,
             chat_id=ref.chat_id,
             first_name=ref.first_name,
             timezone=self._default_timezone,
-            now=self._clock(),
+            now=now,
         )
+        if created:
+            # Defaults: reminders on, 09:00 on workdays, in the default zone (changeable).
+            reschedule(person, now)
+        return person, created

@@ -6,6 +6,7 @@ import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,7 @@ from bot.domain.run import (
     encode_plan,
     plan_steps,
 )
+from bot.domain.schedule import local_date
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
 from content import Library, Routine
@@ -96,6 +98,7 @@ class RoutineService:
                 current.status = RunStatus.STOPPED
                 current.version += 1
                 current.finished_at = now
+                current.local_date = local_date(now, ZoneInfo(current.timezone))
             steps = plan_steps(routine, self._library.exercises)
             run = Run(
                 person_id=person.id,
@@ -193,10 +196,13 @@ class RoutineService:
         run.step_index = new.index
         run.version = new.version
         run.status = new.status
+        records = view.records + ((outcome.record,) if outcome.record else ())
         if new.status is not RunStatus.ACTIVE:
             run.finished_at = now
+            # The day counts where the person was when they trained, whatever they move to.
+            run.local_date = local_date(now, ZoneInfo(run.timezone))
+            run.sets_done = sum(1 for record in records if record.status == "done")
         await session.flush()
-        records = view.records + ((outcome.record,) if outcome.record else ())
         return PressResult(
             Verdict.APPLIED,
             outcome.notice,

@@ -53,8 +53,9 @@ def data_of(ada: SandboxPerson, label: str) -> tuple[str, int]:
 async def test_start_welcomes_with_safety_note_and_next_steps(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(501, "Ada")
     await ada.send("/start")
-    welcome = ada.last
+    welcome, onboarding = ada.raw.bot_messages
     assert welcome.text.startswith("Hi Ada!")
+    assert onboarding.text.startswith("One more thing: when should I nudge you?")
     assert LIB.guide.safety in welcome.text
     default = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
     assert welcome.button_texts == [default, T.pick_routine_button, T.about_button]

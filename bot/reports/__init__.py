@@ -1,0 +1,1 @@
+"""Pictures and summaries sent to people about their training."""

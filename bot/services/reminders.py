@@ -1,0 +1,310 @@
+"""The reminder sweep: claim due people once, record every outcome, snooze and dismiss."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import repositories as repo
+from bot.db.models import Delivery, Person, Run
+from bot.domain.schedule import local_date
+from bot.services.clock import Clock
+from bot.services.people import PersonRef
+from bot.services.scheduling import reschedule
+
+logger = logging.getLogger(__name__)
+
+DAILY = "daily"
+
+
+class Status(enum.StrEnum):
+    """What became of a delivery; every claimed reminder ends in one of these."""
+
+    CLAIMED = "claimed"  # taken by a sweep, not yet handed to Telegram
+    SENDING = "sending"  # handed to Telegram; a crash now leaves it unknown, never resent
+    SENT = "sent"
+    SNOOZED = "snoozed"  # sent, and the person asked for it again later
+    DISMISSED = "dismissed"  # sent, and the person said not today
+    BLOCKED = "blocked"  # Telegram said the person blocked the bot: reminders off
+    FAILED = "failed"  # Telegram refused it (chat gone and the like)
+    UNKNOWN = "unknown"  # timed out or the process stopped mid-send: may have arrived
+    SKIPPED_LATE = "late"  # came due while the bot was down for longer than the grace
+    SKIPPED_DONE = "done"  # the person had already trained that local day
+    EXPIRED = "expired"  # a claim left by a stopped process, found after the grace
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A reminder this process must now send."""
+
+    delivery_id: int
+    person_id: int
+    chat_id: int
+    first_name: str
+    routine_id: str
+    local_date: date
+    seq: int
+    recovered: bool
+
+
+class SnoozeVerdict(enum.StrEnum):
+    """How a press on a reminder's button was judged."""
+
+    DONE = "done"
+    ALREADY = "already"  # this reminder was already snoozed or dismissed
+    STALE = "stale"  # a reminder of an earlier day, or someone else's
+    TRAINED = "trained"  # no need: the routine is already done today
+
+
+@dataclass(frozen=True)
+class SnoozeResult:
+    """The verdict and, when snoozed, when the reminder comes back (local time)."""
+
+    verdict: SnoozeVerdict
+    until: datetime | None = None
+
+
+class ReminderService:
+    """Claims due reminders in one transaction and records what happened to each."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        grace: timedelta = timedelta(hours=2),
+        lease: timedelta = timedelta(minutes=2),
+        worker: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._grace = grace
+        # A claim older than this belongs to a process that stopped; sweeps claim only what
+        # they send within seconds, so a live process never holds one this long.
+        self._lease = lease
+        self.worker = worker or uuid.uuid4().hex[:12]
+
+    async def claim_due(self, limit: int) -> list[Claim]:
+        """Claim up to `limit` reminders that are due, and move each person's schedule on."""
+        now = self._clock()
+        claims: list[Claim] = []
+        async with self._sessions.begin() as session:
+            claims.extend(await self._recover(session, now, limit))
+            people = await session.scalars(
+                select(Person)
+                .where(Person.next_reminder_at.is_not(None), Person.next_reminder_at <= now)
+                .order_by(Person.next_reminder_at)
+                .limit(max(0, limit - len(claims)))
+                .with_for_update(skip_locked=True)
+            )
+            for person in people.all():
+                claim = await self._claim_person(session, person, now)
+                if claim is not None:
+                    claims.append(claim)
+        return claims
+
+    async def _claim_person(
+        self, session: AsyncSession, person: Person, now: datetime
+    ) -> Claim | None:
+        due = person.next_reminder_at
+        day = person.next_reminder_day
+        seq = person.next_reminder_seq
+        assert due is not None and day is not None
+        zone = ZoneInfo(person.timezone)
+        status = Status.CLAIMED
+        detail = None
+        if now - due > self._grace or (seq == 0 and local_date(now, zone) != day):
+            status, detail = (
+                Status.SKIPPED_LATE,
+                f"due {due.isoformat()}, bot back {now.isoformat()}",
+            )
+        elif await self._trained_on(session, person.id, day):
+            status = Status.SKIPPED_DONE
+        delivery_id = await repo.insert_delivery_once(
+            session,
+            person_id=person.id,
+            kind=DAILY,
+            local_date=day,
+            seq=seq,
+            status=status,
+            due_at=due,
+            claimed_at=now,
+            claimed_by=self.worker,
+            detail=detail,
+        )
+        reschedule(person, now, not_before_day=day + timedelta(days=1))
+        if delivery_id is None:
+            logger.info("person %s: reminder for %s #%s was already handled", person.id, day, seq)
+            return None
+        if status is not Status.CLAIMED:
+            logger.info("person %s: reminder for %s %s", person.id, day, status)
+            return None
+        return Claim(
+            delivery_id,
+            person.id,
+            person.chat_id,
+            person.first_name,
+            person.remind_routine,
+            day,
+            seq,
+            recovered=False,
+        )
+
+    async def _recover(self, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
+        """Settle claims left by a stopped process: resend the unsent, record the unsure."""
+        stale = await session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status.in_([Status.CLAIMED, Status.SENDING]),
+                Delivery.claimed_at < now - self._lease,
+            )
+            .order_by(Delivery.claimed_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claims = []
+        for delivery in stale.all():
+            if delivery.status == Status.SENDING:
+                delivery.status = Status.UNKNOWN
+                delivery.detail = "the process stopped while sending; it may have arrived"
+                continue
+            if now - delivery.due_at > self._grace:
+                delivery.status = Status.EXPIRED
+                delivery.detail = "claimed by a process that stopped; found too late to send"
+                continue
+            person = await session.get(Person, delivery.person_id)
+            if person is None or person.blocked:
+                delivery.status = Status.FAILED
+                delivery.detail = "person gone or blocked"
+                continue
+            delivery.claimed_at, delivery.claimed_by = now, self.worker
+            delivery.detail = "recovered from a stopped process"
+            claims.append(
+                Claim(
+                    delivery.id,
+                    person.id,
+                    person.chat_id,
+                    person.first_name,
+                    person.remind_routine,
+                    delivery.local_date,
+                    delivery.seq,
+                    recovered=True,
+                )
+            )
+        return claims
+
+    @staticmethod
+    async def _trained_on(session: AsyncSession, person_id: int, day: date) -> bool:
+        return bool(
+            await session.scalar(
+                select(
+                    exists().where(
+                        Run.person_id == person_id,
+                        Run.local_date == day,
+                        Run.status == "finished",
+                        Run.sets_done > 0,
+                    )
+                )
+            )
+        )
+
+    async def _set(self, delivery_id: int, status: Status, **values: object) -> Delivery | None:
+        async with self._sessions.begin() as session:
+            delivery = await session.get(Delivery, delivery_id)
+            if delivery is None:
+                return None
+            delivery.status = status
+            for name, value in values.items():
+                setattr(delivery, name, value)
+            return delivery
+
+    async def mark_sending(self, delivery_id: int) -> None:
+        """Record that the message is being handed to Telegram (from now on, never resent)."""
+        await self._set(delivery_id, Status.SENDING)
+
+    async def mark_sent(self, delivery_id: int, message_id: int) -> None:
+        """Record a delivered reminder."""
+        await self._set(delivery_id, Status.SENT, sent_at=self._clock(), message_id=message_id)
+
+    async def mark_unknown(self, delivery_id: int, detail: str) -> None:
+        """Record a send whose fate is unknown (a time-out): it is not retried."""
+        await self._set(delivery_id, Status.UNKNOWN, detail=detail[:200])
+
+    async def mark_failed(self, delivery_id: int, detail: str) -> None:
+        """Record a send Telegram refused."""
+        await self._set(delivery_id, Status.FAILED, detail=detail[:200])
+
+    async def mark_blocked(self, delivery_id: int) -> None:
+        """Record that the person blocked the bot, and stop their reminders until they return."""
+        async with self._sessions.begin() as session:
+            delivery = await session.get(Delivery, delivery_id)
+            if delivery is None:
+                return
+            delivery.status = Status.BLOCKED
+            person = await session.get(Person, delivery.person_id)
+            if person is not None:
+                person.blocked = True
+                reschedule(person, self._clock())
+
+    async def release(self, delivery_id: int, wait: timedelta) -> None:
+        """Give a claim back after Telegram said 'too many requests': nothing was sent."""
+        retry_at = self._clock() + wait
+        async with self._sessions.begin() as session:
+            delivery = await session.get(Delivery, delivery_id)
+            if delivery is None:
+                return
+            person = await session.get(Person, delivery.person_id)
+            if person is not None:
+                person.next_reminder_at = retry_at
+                person.next_reminder_day = delivery.local_date
+                person.next_reminder_seq = delivery.seq
+            await session.delete(delivery)
+
+    async def snooze(self, ref: PersonRef, delivery_id: int, minutes: int) -> SnoozeResult:
+        """Bring a sent reminder back in some minutes (the same local day's reminder)."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            found = await self._pressable(session, ref, delivery_id)
+            if isinstance(found, SnoozeResult):
+                return found
+            delivery, person = found
+            delivery.status = Status.SNOOZED
+            until = now + timedelta(minutes=minutes)
+            person.next_reminder_at = until
+            person.next_reminder_day = delivery.local_date
+            person.next_reminder_seq = delivery.seq + 1
+            return SnoozeResult(SnoozeVerdict.DONE, until.astimezone(ZoneInfo(person.timezone)))
+
+    async def not_today(self, ref: PersonRef, delivery_id: int) -> SnoozeResult:
+        """Dismiss a reminder: nothing more that local day, the schedule goes on tomorrow."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            found = await self._pressable(session, ref, delivery_id)
+            if isinstance(found, SnoozeResult):
+                return found
+            delivery, person = found
+            delivery.status = Status.DISMISSED
+            reschedule(person, now, not_before_day=delivery.local_date + timedelta(days=1))
+            return SnoozeResult(SnoozeVerdict.DONE)
+
+    async def _pressable(
+        self, session: AsyncSession, ref: PersonRef, delivery_id: int
+    ) -> tuple[Delivery, Person] | SnoozeResult:
+        delivery = await session.get(Delivery, delivery_id, with_for_update=True)
+        person = await repo.find_person(session, ref.telegram_id)
+        if delivery is None or person is None or delivery.person_id != person.id:
+            return SnoozeResult(SnoozeVerdict.STALE)
+        if delivery.local_date != local_date(self._clock(), ZoneInfo(person.timezone)):
+            return SnoozeResult(SnoozeVerdict.STALE)
+        if delivery.status in (Status.SNOOZED, Status.DISMISSED):
+            return SnoozeResult(SnoozeVerdict.ALREADY)
+        if await self._trained_on(session, person.id, delivery.local_date):
+            return SnoozeResult(SnoozeVerdict.TRAINED)
+        return delivery, person

@@ -1,0 +1,40 @@
+"""Keep a person's next reminder instant in step with their settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.db.models import Person
+from bot.domain.schedule import day_start, mask_to_days, next_reminder
+
+
+def reschedule(person: Person, now: datetime, *, not_before_day: date | None = None) -> None:
+    """Set the person's next daily reminder from their settings (none when off or blocked).
+
+    not_before_day: the first local day that may get one (after a reminder for a day was
+    handled, the next belongs to a later day).
+    """
+    if not person.reminders_on or person.blocked or not person.remind_days:
+        person.next_reminder_at = None
+        person.next_reminder_day = None
+        person.next_reminder_seq = 0
+        return
+    zone = ZoneInfo(person.timezone)
+    after = now
+    if not_before_day is not None:
+        # One instant before the day starts, since next_reminder looks strictly after.
+        after = max(now, day_start(not_before_day, zone) - timedelta(microseconds=1))
+    found = next_reminder(
+        after,
+        person.remind_at,
+        zone,
+        mask_to_days(person.remind_days),
+        paused_until=person.paused_until,
+    )
+    if found is None:
+        person.next_reminder_at = None
+        person.next_reminder_day = None
+    else:
+        person.next_reminder_at, person.next_reminder_day = found
+    person.next_reminder_seq = 0

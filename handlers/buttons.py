@@ -1,0 +1,79 @@
+"""Every button of every message lands here: parse it once, answer it once, route it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from handlers import reminders, render, routine, settings
+from handlers.callback_data import (
+    CallbackDataError,
+    ContinueRun,
+    KeepDefaults,
+    NotToday,
+    RunButton,
+    SetDays,
+    SetReminderRoutine,
+    SetReminders,
+    SetTime,
+    SetZone,
+    ShowAbout,
+    ShowPicker,
+    ShowSettings,
+    Snooze,
+    StartHere,
+    StartRoutine,
+    parse,
+)
+from handlers.common import person_ref, reply
+from handlers.context import CoachContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_button(update: Update, context: CoachContext) -> None:
+    """Route a button press; every path answers the query exactly once."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.services.library.texts
+    ref = person_ref(update)
+    try:
+        data = parse(query.data)
+    except CallbackDataError as error:
+        logger.info("unreadable callback data: %s", error)
+        await query.answer(texts.ans_invalid)
+        return
+    if ref is None or query.message is None:
+        # Presses on inline-mode messages have no chat; nothing here sends those.
+        await query.answer(texts.ans_invalid)
+        return
+
+    match data:
+        case ShowPicker():
+            await query.answer()
+            active = await context.services.routines.active(ref)
+            await reply(update, render.picker(context.services.library, active))
+        case ShowAbout():
+            await query.answer()
+            await reply(update, render.about(context.services.library))
+        case StartRoutine(routine_id):
+            await routine.start_routine(update, query, context, routine_id)
+        case StartHere(routine_id):
+            await routine.start_here(update, query, context, routine_id)
+        case ContinueRun(run_id):
+            await routine.continue_run(update, query, context, run_id)
+        case RunButton():
+            await routine.run_button(query, context, ref, data)
+        case Snooze() | NotToday():
+            await reminders.on_snooze(update, query, context, data)
+        case (
+            ShowSettings()
+            | SetZone()
+            | SetTime()
+            | SetDays()
+            | SetReminderRoutine()
+            | SetReminders()
+            | KeepDefaults()
+        ):
+            await settings.on_settings_button(update, query, context, data)

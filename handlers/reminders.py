@@ -1,0 +1,124 @@
+"""The Telegram side of reminders: the sweep job that sends, and the reminder's buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from telegram import CallbackQuery, ChatMember, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.services.reminders import Claim, SnoozeVerdict
+from handlers import settings_screens as screens
+from handlers.callback_data import NotToday, Snooze
+from handlers.common import edit, person_ref
+from handlers.context import CoachContext
+from handlers.render import fill
+
+logger = logging.getLogger(__name__)
+
+
+class ReminderPace:
+    """How fast this process may send reminders: their share of Telegram's 30 per second.
+
+    The rest of the budget stays free for answers to people who are using the bot right now.
+    """
+
+    def __init__(self, per_second: float, interval: float) -> None:
+        self.limiter = AsyncLimiter(per_second, 1)
+        # Claim only what can be sent before the next sweep, so claims never go stale.
+        self.batch = max(1, int(per_second * interval))
+
+
+async def sweep(context: CoachContext) -> None:
+    """Claim due reminders and send them at the reminders' pace (an APScheduler job)."""
+    job = context.job
+    assert job is not None and isinstance(job.data, ReminderPace)
+    pace = job.data
+    claims = await context.services.reminders.claim_due(pace.batch)
+    if claims:
+        logger.info("sweep claimed %d reminder(s)", len(claims))
+        await asyncio.gather(*(_send(context, pace, claim) for claim in claims))
+
+
+async def _send(context: CoachContext, pace: ReminderPace, claim: Claim) -> None:
+    reminders = context.services.reminders
+    screen = screens.reminder(
+        context.services.library,
+        name=claim.first_name,
+        routine_id=claim.routine_id,
+        delivery_id=claim.delivery_id,
+    )
+    async with pace.limiter:
+        await reminders.mark_sending(claim.delivery_id)
+        try:
+            message = await context.bot.send_message(
+                claim.chat_id, screen.text, reply_markup=screen.keyboard
+            )
+        except Forbidden:
+            logger.info("person %s blocked the bot; reminders off", claim.person_id)
+            await reminders.mark_blocked(claim.delivery_id)
+        except RetryAfter as error:
+            # Telegram refused it (nothing was sent) even after the rate limiter's retries.
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await reminders.release(claim.delivery_id, timedelta(seconds=max(1.0, seconds)))
+        except TimedOut as error:
+            # It may have arrived: a second copy would be worse than a missing one.
+            await reminders.mark_unknown(claim.delivery_id, f"timed out: {error}")
+        except BadRequest as error:
+            await reminders.mark_failed(claim.delivery_id, error.message)
+        except NetworkError as error:
+            await reminders.mark_unknown(claim.delivery_id, f"network: {error}")
+        else:
+            await reminders.mark_sent(claim.delivery_id, message.message_id)
+
+
+async def on_snooze(
+    update: Update, query: CallbackQuery, context: CoachContext, data: Snooze | NotToday
+) -> None:
+    """Snooze or dismiss a reminder, once, and redraw it."""
+    ref = person_ref(update)
+    assert ref is not None
+    services = context.services
+    texts = services.library.texts
+    if isinstance(data, Snooze):
+        if data.minutes not in screens.SNOOZE_MINUTES:
+            await query.answer(texts.ans_invalid)
+            return
+        result = await services.reminders.snooze(ref, data.delivery_id, data.minutes)
+    else:
+        result = await services.reminders.not_today(ref, data.delivery_id)
+    match result.verdict:
+        case SnoozeVerdict.ALREADY:
+            await query.answer(texts.ans_reminder_handled)
+        case SnoozeVerdict.STALE:
+            await query.answer(texts.ans_reminder_stale)
+        case SnoozeVerdict.TRAINED:
+            await query.answer(texts.ans_trained)
+        case SnoozeVerdict.DONE:
+            settings = await services.settings.get(ref)
+            if result.until is not None:
+                until = screens.hhmm(result.until.time())
+                await query.answer(fill(texts.ans_snoozed, time=until))
+                await edit(
+                    query,
+                    screens.reminder_snoozed(services.library, settings.routine_id, result.until),
+                )
+            else:
+                await query.answer(texts.ans_not_today)
+                await edit(query, screens.reminder_dismissed(services.library, settings))
+
+
+async def on_member_change(update: Update, context: CoachContext) -> None:
+    """Stop reminders when a person blocks the bot; bring them back when they unblock it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    if status in (ChatMember.BANNED, ChatMember.LEFT):
+        await context.services.settings.set_blocked(change.from_user.id, True)
+    elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+        await context.services.settings.set_blocked(change.from_user.id, False)

@@ -1,0 +1,220 @@
+"""Screens of the settings, the onboarding questions and the reminder message."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.schedule import EVERY_DAY, WORKDAYS
+from bot.services.settings import ReminderSettings
+from content import Library
+from handlers.callback_data import (
+    CallbackData,
+    KeepDefaults,
+    NotToday,
+    Section,
+    SetDays,
+    SetReminderRoutine,
+    SetReminders,
+    SetTime,
+    SetZone,
+    ShowSettings,
+    Snooze,
+    StartHere,
+    pack,
+)
+from handlers.render import Screen, fill
+
+# Times offered as buttons; any other minute is one /remind away.
+TIME_CHOICES = (
+    time(6), time(7), time(7, 30), time(8), time(8, 30), time(9), time(10), time(11),
+    time(12), time(13), time(14), time(15), time(16), time(17), time(18), time(20),
+)  # fmt: skip
+SNOOZE_MINUTES = (15, 60)
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=pack(data))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def hhmm(value: time) -> str:
+    """Return a time as 24-hour HH:MM."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def when(library: Library, moment: datetime) -> str:
+    """Return a local moment as e.g. 'Thu 26 Nov, 09:00'."""
+    return library.texts.when_format.format(
+        day=library.texts.day_names[moment.weekday()],
+        date=f"{moment.day} {moment.strftime('%b')}",
+        time=hhmm(moment.time()),
+    )
+
+
+def days_text(library: Library, days: frozenset[int]) -> str:
+    """Return the chosen weekdays in words."""
+    if days == WORKDAYS:
+        return library.texts.days_workdays
+    if days == EVERY_DAY:
+        return library.texts.days_every
+    return ", ".join(library.texts.day_names[d] for d in sorted(days))
+
+
+def next_text(library: Library, settings: ReminderSettings) -> str:
+    """Return the sentence about the next reminder (or the pause, or none)."""
+    texts = library.texts
+    parts = []
+    if settings.blocked:
+        parts.append(texts.blocked_line)
+    if settings.paused_until is not None and settings.reminders_on:
+        parts.append(texts.paused_line.format(until=settings.paused_until.isoformat()))
+    if settings.next_local is not None:
+        parts.append(texts.next_line.format(when=when(library, settings.next_local)))
+    elif not parts:
+        parts.append(texts.next_none)
+    return " ".join(parts)
+
+
+def settings_main(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw /settings: every setting and a button to change each."""
+    texts = library.texts
+    reminder = (
+        texts.reminder_on_line.format(
+            time=hhmm(settings.remind_at), days=days_text(library, settings.days)
+        )
+        if settings.reminders_on
+        else texts.reminder_off_line
+    )
+    text = fill(
+        texts.settings_view,
+        zone=settings.timezone,
+        now=hhmm(settings.now_local.time()),
+        reminder=reminder,
+        routine=library.routine(settings.routine_id).title,
+        next=next_text(library, settings),
+    )
+    toggle = (
+        _button(texts.btn_reminders_off, SetReminders(False))
+        if settings.reminders_on
+        else _button(texts.btn_reminders_on, SetReminders(True))
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.btn_set_zone, ShowSettings(Section.ZONE)),
+                _button(texts.btn_set_time, ShowSettings(Section.TIME)),
+            ],
+            [
+                _button(texts.btn_set_days, ShowSettings(Section.DAYS)),
+                _button(texts.btn_set_routine, ShowSettings(Section.ROUTINE)),
+            ],
+            [toggle],
+        ]
+    )
+    return Screen(text, keyboard)
+
+
+def _back(library: Library, onboarding: bool) -> list[InlineKeyboardButton]:
+    if onboarding:
+        return [_button(library.texts.btn_keep_defaults, KeepDefaults())]
+    return [_button(library.texts.btn_settings_done, ShowSettings(Section.MAIN))]
+
+
+def zone_picker(library: Library, *, onboarding: bool = False, lead: str | None = None) -> Screen:
+    """Draw the time zone question with buttons of common zones."""
+    buttons = [_button(zone, SetZone(zone, onboarding)) for zone in library.texts.common_zones]
+    rows = [*_rows(buttons, 2), _back(library, onboarding)]
+    return Screen(lead or library.texts.zone_picker, InlineKeyboardMarkup(rows))
+
+
+def time_picker(library: Library, zone: str, *, onboarding: bool = False) -> Screen:
+    """Draw the reminder time question with a grid of times."""
+    buttons = [_button(hhmm(t), SetTime(t.hour * 60 + t.minute, onboarding)) for t in TIME_CHOICES]
+    rows = [*_rows(buttons, 4), _back(library, onboarding)]
+    return Screen(fill(library.texts.time_picker, zone=zone), InlineKeyboardMarkup(rows))
+
+
+def days_picker(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw the weekday toggles."""
+    texts = library.texts
+    toggles = [
+        _button(("✅ " if day in settings.days else "▫️ ") + name, SetDays(str(day)))
+        for day, name in enumerate(texts.day_names)
+    ]
+    rows = [
+        [_button(texts.btn_workdays, SetDays("w")), _button(texts.btn_every_day, SetDays("a"))],
+        *_rows(toggles, 4),
+        _back(library, False),
+    ]
+    return Screen(texts.days_picker, InlineKeyboardMarkup(rows))
+
+
+def routine_picker(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw the choice of routine for reminders."""
+    rows = [
+        [
+            _button(
+                ("✅ " if routine.id == settings.routine_id else "")
+                + f"{routine.title} · {routine.minutes} min",
+                SetReminderRoutine(routine.id),
+            )
+        ]
+        for routine in library.routines.values()
+    ]
+    rows.append(_back(library, False))
+    return Screen(library.texts.routine_reminder_picker, InlineKeyboardMarkup(rows))
+
+
+def onboarding_question(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw the newcomer's two-tap question: zone first (then time), or keep defaults."""
+    lead = fill(library.texts.onboarding, time=hhmm(settings.remind_at), zone=settings.timezone)
+    return zone_picker(library, onboarding=True, lead=lead)
+
+
+def onboarding_done(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw the end of onboarding: what was chosen and where to change it."""
+    text = fill(
+        library.texts.onboarding_done,
+        time=hhmm(settings.remind_at),
+        days=days_text(library, settings.days),
+        zone=settings.timezone,
+        next=next_text(library, settings),
+    )
+    return Screen(text)
+
+
+def reminder(library: Library, *, name: str, routine_id: str, delivery_id: int) -> Screen:
+    """Draw the daily nudge with Start now, Snooze and Not today."""
+    texts = library.texts
+    routine = library.routine(routine_id)
+    text = fill(
+        texts.reminder_text, name=name or "there", routine=routine.title, minutes=routine.minutes
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [_button(texts.btn_start_now, StartHere(routine_id))],
+            [
+                _button(texts.btn_snooze_15, Snooze(delivery_id, SNOOZE_MINUTES[0])),
+                _button(texts.btn_snooze_60, Snooze(delivery_id, SNOOZE_MINUTES[1])),
+                _button(texts.btn_not_today, NotToday(delivery_id)),
+            ],
+        ]
+    )
+    return Screen(text, keyboard)
+
+
+def reminder_snoozed(library: Library, routine_id: str, until: datetime) -> Screen:
+    """Draw a snoozed reminder: when it comes back, and Start now still at hand."""
+    text = fill(library.texts.reminder_snoozed, time=hhmm(until.time()))
+    keyboard = InlineKeyboardMarkup([[_button(library.texts.btn_start_now, StartHere(routine_id))]])
+    return Screen(text, keyboard)
+
+
+def reminder_dismissed(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw a dismissed reminder with the next one."""
+    return Screen(fill(library.texts.reminder_dismissed, next=next_text(library, settings)))

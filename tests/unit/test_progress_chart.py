@@ -1,0 +1,191 @@
+"""The /progress picture: a valid PNG of a fixed size, with the data where it should be."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from matplotlib.colors import to_rgb
+from PIL import Image
+
+from bot.reports.progress_chart import (
+    MANY_COLOUR,
+    MAX_EXERCISES,
+    NONE_COLOUR,
+    ONE_COLOUR,
+    WEEKS,
+    calendar_cells,
+    cell_colour,
+    example_data,
+    figure_size,
+    render_progress,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TODAY = date(2024, 3, 13)  # a Wednesday
+DAY = timedelta(days=1)
+
+
+def decode(png: bytes) -> np.ndarray:
+    assert png.startswith(PNG_SIGNATURE)
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def count_colour(pixels: np.ndarray, colour: str) -> int:
+    target = np.array([round(c * 255) for c in to_rgb(colour)], dtype=np.int16)
+    return int(np.all(np.abs(pixels.astype(np.int16) - target) <= 1, axis=-1).sum())
+
+
+def assert_not_blank(pixels: np.ndarray) -> None:
+    not_white = np.any(pixels < 250, axis=-1).mean()
+    assert not_white > 0.05
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
+
+
+def test_example_picture_is_a_phone_sized_png() -> None:
+    sessions, levels = example_data(TODAY)
+    pixels = decode(render_progress(today=TODAY, sessions_per_day=sessions, levels=levels))
+    height, width, _ = pixels.shape
+    assert (width, height) == figure_size(len(levels))
+    assert 600 <= width <= 900
+    assert 800 <= height <= 1100
+    assert_not_blank(pixels)
+
+
+def test_empty_data_still_makes_a_picture() -> None:
+    pixels = decode(render_progress(today=TODAY, sessions_per_day={}, levels={}))
+    height, width, _ = pixels.shape
+    assert (width, height) == figure_size(0)
+    assert height <= 1100
+    assert_not_blank(pixels)
+    assert count_colour(pixels, NONE_COLOUR) > 10_000  # the empty calendar is drawn
+
+
+def test_exercises_without_points_are_fine() -> None:
+    png = render_progress(today=TODAY, sessions_per_day={}, levels={"Towel glide": []})
+    assert decode(png).shape[:2] == figure_size(1)[::-1]
+
+
+def test_more_exercises_than_fit_are_cut_to_the_maximum() -> None:
+    sessions, levels = example_data(TODAY)
+    many = {f"{name} {i}": points for i in range(2) for name, points in levels.items()}
+    assert len(many) > MAX_EXERCISES
+    pixels = decode(render_progress(today=TODAY, sessions_per_day=sessions, levels=many))
+    assert pixels.shape[:2] == figure_size(MAX_EXERCISES)[::-1]
+    assert figure_size(len(many)) == figure_size(MAX_EXERCISES)
+
+
+def test_odd_level_data_does_not_break_the_picture() -> None:
+    levels = {
+        "Unsorted, out of range, in the future and from long ago": [
+            (TODAY, 5),
+            (TODAY - 300 * DAY, -1),
+            (TODAY - 20 * DAY, -7),
+            (TODAY + 3 * DAY, 1),
+            (TODAY - 20 * DAY, 0),
+        ],
+        "Only before the window": [(TODAY - 200 * DAY, 1)],
+    }
+    pixels = decode(render_progress(today=TODAY, sessions_per_day={TODAY: -2}, levels=levels))
+    assert_not_blank(pixels)
+
+
+def test_same_input_gives_the_same_picture() -> None:
+    sessions, levels = example_data(TODAY)
+    first = render_progress(today=TODAY, sessions_per_day=sessions, levels=levels)
+    second = render_progress(today=TODAY, sessions_per_day=dict(sessions), levels=dict(levels))
+    assert decode(first).shape == decode(second).shape
+    assert first == second
+
+
+def test_pictures_drawn_in_parallel_threads_match() -> None:
+    sessions, levels = example_data(TODAY)
+
+    def draw(_: int) -> bytes:
+        return render_progress(today=TODAY, sessions_per_day=sessions, levels=levels)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pictures = list(pool.map(draw, range(4)))
+    assert len(set(pictures)) == 1
+
+
+@pytest.mark.parametrize("colour, count", [(ONE_COLOUR, 1), (MANY_COLOUR, 3)])
+def test_a_day_with_sessions_is_painted_differently(colour: str, count: int) -> None:
+    """Adding sessions on one day adds about one cell of that day's colour to the picture.
+
+    Counting pixels of the exact colour keeps the test independent of the layout: the legend
+    swatches are in both pictures and cancel out.
+    """
+    without = decode(render_progress(today=TODAY, sessions_per_day={}, levels={}))
+    monday = TODAY - 2 * DAY
+    with_one = decode(
+        render_progress(today=TODAY, sessions_per_day={monday: count, TODAY: 0}, levels={})
+    )
+    added = count_colour(with_one, colour) - count_colour(without, colour)
+    removed = count_colour(without, NONE_COLOUR) - count_colour(with_one, NONE_COLOUR)
+    assert 1000 < added < 3000  # one cell of about 40 x 40 pixels
+    assert abs(added - removed) < 200
+
+
+def test_cell_colours() -> None:
+    cells = calendar_cells(TODAY, {TODAY - DAY: 1, TODAY - 2 * DAY: 2, TODAY - 3 * DAY: 9})
+    by_day = {cell.day: cell for cell in cells}
+    assert cell_colour(by_day[TODAY]) == NONE_COLOUR
+    assert cell_colour(by_day[TODAY - DAY]) == ONE_COLOUR
+    assert cell_colour(by_day[TODAY - 2 * DAY]) == MANY_COLOUR
+    assert cell_colour(by_day[TODAY - 3 * DAY]) == MANY_COLOUR
+    assert len({NONE_COLOUR, ONE_COLOUR, MANY_COLOUR, cell_colour(by_day[TODAY + DAY])}) == 4
+
+
+@given(
+    st.dates(min_value=date(2001, 1, 1), max_value=date(2090, 1, 1)),
+    st.dictionaries(st.integers(-120, 10), st.integers(-1, 5), max_size=40),
+)
+def test_calendar_cells_cover_twelve_iso_weeks_up_to_today(today, raw) -> None:
+    sessions = {today + timedelta(days=o): n for o, n in raw.items()}
+    cells = calendar_cells(today, sessions)
+    assert len(cells) == WEEKS * 7
+    assert cells[0].day.weekday() == 0
+    assert cells[-1].day.weekday() == 6
+    assert all(b.day - a.day == DAY for a, b in zip(cells, cells[1:], strict=False))
+    for cell in cells:
+        assert (cell.column, cell.row) == divmod((cell.day - cells[0].day).days, 7)
+        assert cell.row == cell.day.weekday()
+        assert cell.future == (cell.day > today)
+        expected = 0 if cell.future else max(0, sessions.get(cell.day, 0))
+        assert cell.sessions == expected
+    (today_cell,) = [cell for cell in cells if cell.day == today]
+    assert today_cell.column == WEEKS - 1
+
+
+def test_example_data_is_realistic() -> None:
+    sessions, levels = example_data(TODAY)
+    assert len(levels) == 7
+    assert "Seated internal rotation" in levels
+    first = min(sessions)
+    assert first >= TODAY - WEEKS * 7 * DAY
+    assert max(sessions) < TODAY
+    assert 30 < len(sessions) < WEEKS * 7
+    assert any(count >= 2 for count in sessions.values())
+    for points in levels.values():
+        assert {level for _, level in points} <= {-1, 0, 1}
+    assert any(len({level for _, level in points}) > 1 for points in levels.values())
+
+
+def test_running_the_module_writes_the_example(tmp_path) -> None:
+    target = tmp_path / "example.png"
+    subprocess.run(
+        [sys.executable, "-m", "bot.reports.progress_chart", str(target)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert target.read_bytes().startswith(PNG_SIGNATURE)
