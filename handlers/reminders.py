@@ -7,9 +7,10 @@ import logging
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
-from telegram import CallbackQuery, ChatMember, Update
+from telegram import Bot, CallbackQuery, ChatMember, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.services import Services
 from bot.services.reminders import Claim, SnoozeVerdict
 from handlers import settings_screens as screens
 from handlers.callback_data import NotToday, Snooze
@@ -36,17 +37,22 @@ async def sweep(context: CoachContext) -> None:
     """Claim due reminders and send them at the reminders' pace (an APScheduler job)."""
     job = context.job
     assert job is not None and isinstance(job.data, ReminderPace)
-    pace = job.data
-    claims = await context.services.reminders.claim_due(pace.batch)
+    await send_due(context.bot, context.services, job.data)
+
+
+async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
+    """Claim one batch of due reminders and send each; return how many were claimed."""
+    claims = await services.reminders.claim_due(pace.batch)
     if claims:
         logger.info("sweep claimed %d reminder(s)", len(claims))
-        await asyncio.gather(*(_send(context, pace, claim) for claim in claims))
+        await asyncio.gather(*(_send(bot, services, pace, claim) for claim in claims))
+    return len(claims)
 
 
-async def _send(context: CoachContext, pace: ReminderPace, claim: Claim) -> None:
-    reminders = context.services.reminders
+async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) -> None:
+    reminders = services.reminders
     screen = screens.reminder(
-        context.services.library,
+        services.library,
         name=claim.first_name,
         routine_id=claim.routine_id,
         delivery_id=claim.delivery_id,
@@ -54,7 +60,7 @@ async def _send(context: CoachContext, pace: ReminderPace, claim: Claim) -> None
     async with pace.limiter:
         await reminders.mark_sending(claim.delivery_id)
         try:
-            message = await context.bot.send_message(
+            message = await bot.send_message(
                 claim.chat_id, screen.text, reply_markup=screen.keyboard
             )
         except Forbidden:

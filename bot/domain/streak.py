@@ -105,6 +105,9 @@ def local_day(instant: datetime, zone: ZoneInfo) -> date:
 def streak(done_days: Iterable[date], schedule: Schedule, today: date) -> StreakSummary:
     """Return current and best streaks and totals for the local dates of finished sessions."""
     entries = list(done_days)
+    if any(isinstance(day, datetime) for day in entries):
+        # A datetime is a date subclass, so it would slip through and never equal a local date.
+        raise TypeError("pass local dates (see local_day), not datetimes")
     days = sorted(set(entries))
     if not days:
         return StreakSummary(0, 0, 0, len(entries), False, None)

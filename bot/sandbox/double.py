@@ -1223,22 +1223,25 @@ class BotApiDouble:
         self._people[user_id] = person
         return person
 
-    def block(self, chat_id: int, *, notify: bool = False) -> None:
+    def block(self, chat_id: int, *, notify: bool = False) -> int | None:
         """Let the person block the bot: sends and edits to the chat get 403 from now on.
 
-        With ``notify`` the bot also gets the my_chat_member update Telegram sends.
+        With ``notify`` the bot also gets the my_chat_member update Telegram sends; its
+        update_id is returned.
         """
         chat = self._existing_chat(chat_id)
         chat.blocked = True
         if notify:
-            self._push_member_change(chat, "member", "kicked")
+            return self._push_member_change(chat, "member", "kicked")
+        return None
 
-    def unblock(self, chat_id: int, *, notify: bool = False) -> None:
-        """Let the person unblock the bot."""
+    def unblock(self, chat_id: int, *, notify: bool = False) -> int | None:
+        """Let the person unblock the bot; with ``notify``, return the update's id."""
         chat = self._existing_chat(chat_id)
         chat.blocked = False
         if notify:
-            self._push_member_change(chat, "kicked", "member")
+            return self._push_member_change(chat, "kicked", "member")
+        return None
 
     def chat(self, chat_id: int) -> list[ChatMessage]:
         """Messages of any chat the double knows, oldest first."""
@@ -2215,7 +2218,7 @@ class BotApiDouble:
     def _commands_key(scope: JsonDict | None, language_code: str) -> tuple[str, str]:
         return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code
 
-    def _push_member_change(self, chat: _Chat, old: str, new: str) -> None:
+    def _push_member_change(self, chat: _Chat, old: str, new: str) -> int:
         person = self._people.get(chat.id)
         sender = person.user if person else {"id": chat.id, "is_bot": False, "first_name": "?"}
 
@@ -2225,7 +2228,7 @@ class BotApiDouble:
                 entry["until_date"] = 0
             return entry
 
-        self._push(
+        return self._push(
             {
                 "my_chat_member": {
                     "chat": chat.info,

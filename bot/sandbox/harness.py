@@ -8,6 +8,7 @@ from types import TracebackType
 from bot.app import build_application
 from bot.config import Settings
 from bot.sandbox.double import BotApiDouble, CallbackAnswer, ChatMessage, Person
+from bot.services import Services
 from bot.services.clock import Clock, system_clock
 from handlers.context import CoachApplication
 
@@ -25,8 +26,12 @@ class Sandbox:
         *,
         double: BotApiDouble | None = None,
         clock: Clock = system_clock,
+        reminders: bool = False,
     ) -> None:
         self.settings = settings
+        # Tests drive the reminder sweep by hand (with their own clock); the offline chat
+        # runs it on its APScheduler timer like production.
+        self.reminders = reminders
         self.double = double or BotApiDouble()
         self._owns_double = double is None
         self.clock = clock
@@ -49,6 +54,7 @@ class Sandbox:
             base_url=self.double.base_url,
             base_file_url=self.double.base_file_url,
             clock=self.clock,
+            reminders=self.reminders,
         )
         # run_polling() calls post_init/post_shutdown itself; driving the steps by hand, we do.
         await app.initialize()
@@ -99,6 +105,13 @@ class Sandbox:
         """Wait until the bot has fetched an update and finished handling everything queued."""
         await self.double.wait_delivered(update_id, timeout=timeout)
         await self.app.update_queue.join()
+
+    @property
+    def services(self) -> Services:
+        """Return the running bot's services."""
+        services = self.app.bot_data.services
+        assert services is not None
+        return services
 
     def person(self, user_id: int, first_name: str = "Ada") -> SandboxPerson:
         """Return a person in a private chat whose every action waits for the bot's reply."""

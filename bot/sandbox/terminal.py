@@ -98,7 +98,7 @@ async def run_offline_chat(
 ) -> int:
     """Run the bot against the double and chat with it in this terminal until EOF or /quit."""
     loop = asyncio.get_running_loop()
-    async with Sandbox(settings) as sandbox:
+    async with Sandbox(settings, reminders=True) as sandbox:
         chat = TerminalChat(sandbox.person(OFFLINE_USER_ID, "You"), stdout)
         print(INTRO, file=stdout, flush=True)
         watcher = asyncio.create_task(chat.watch())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -124,10 +125,12 @@ def test_a_day_with_sessions_is_painted_differently(colour: str, count: int) -> 
     Counting pixels of the exact colour keeps the test independent of the layout: the legend
     swatches are in both pictures and cancel out.
     """
-    without = decode(render_progress(today=TODAY, sessions_per_day={}, levels={}))
+    # Both pictures have a session somewhere, so neither shows the "No sessions yet" note.
+    baseline = {TODAY - 50 * DAY: 1, TODAY: 0}
+    without = decode(render_progress(today=TODAY, sessions_per_day=baseline, levels={}))
     monday = TODAY - 2 * DAY
     with_one = decode(
-        render_progress(today=TODAY, sessions_per_day={monday: count, TODAY: 0}, levels={})
+        render_progress(today=TODAY, sessions_per_day={**baseline, monday: count}, levels={})
     )
     added = count_colour(with_one, colour) - count_colour(without, colour)
     removed = count_colour(without, NONE_COLOUR) - count_colour(with_one, NONE_COLOUR)
@@ -155,7 +158,7 @@ def test_calendar_cells_cover_twelve_iso_weeks_up_to_today(today, raw) -> None:
     assert len(cells) == WEEKS * 7
     assert cells[0].day.weekday() == 0
     assert cells[-1].day.weekday() == 6
-    assert all(b.day - a.day == DAY for a, b in zip(cells, cells[1:], strict=False))
+    assert all(b.day - a.day == DAY for a, b in itertools.pairwise(cells))
     for cell in cells:
         assert (cell.column, cell.row) == divmod((cell.day - cells[0].day).days, 7)
         assert cell.row == cell.day.weekday()

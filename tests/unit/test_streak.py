@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time as wall
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,7 +62,7 @@ def test_empty_history_is_zero() -> None:
 
 
 def test_weekdays_last_week_and_this_week_today_pending() -> None:
-    done = days(LAST_MON, LAST_MON + 4 * DAY) + [MON, MON + DAY]
+    done = [*days(LAST_MON, LAST_MON + 4 * DAY), MON, MON + DAY]
     summary = streak(done, MON_FRI, WED)
     assert summary.current == 7
     assert summary.best == 7
@@ -70,13 +71,13 @@ def test_weekdays_last_week_and_this_week_today_pending() -> None:
 
 
 def test_training_today_keeps_the_streak_and_clears_the_flag() -> None:
-    done = days(LAST_MON, LAST_MON + 4 * DAY) + [MON, MON + DAY, WED]
+    done = [*days(LAST_MON, LAST_MON + 4 * DAY), MON, MON + DAY, WED]
     summary = streak(done, MON_FRI, WED)
     assert (summary.current, summary.alive_today_pending) == (8, False)
 
 
 def test_missed_tuesday_restarts_from_wednesday() -> None:
-    done = days(LAST_MON, LAST_MON + 4 * DAY) + [MON, WED, WED + DAY]
+    done = [*days(LAST_MON, LAST_MON + 4 * DAY), MON, WED, WED + DAY]
     summary = streak(done, MON_FRI, WED + DAY)
     assert summary.current == 2  # Wednesday and Thursday
     assert summary.best == 6  # last week plus this Monday
@@ -84,7 +85,7 @@ def test_missed_tuesday_restarts_from_wednesday() -> None:
 
 
 def test_missed_yesterday_means_zero_and_nothing_pending() -> None:
-    done = days(LAST_MON, LAST_MON + 4 * DAY) + [MON]
+    done = [*days(LAST_MON, LAST_MON + 4 * DAY), MON]
     summary = streak(done, MON_FRI, WED)
     assert summary.current == 0
     assert summary.best == 6
@@ -162,8 +163,13 @@ def test_a_huge_calendar_span_costs_nothing() -> None:
     assert (summary.current, summary.best) == (1, 1)  # yesterday was trained
 
 
+def test_instants_are_refused_so_they_are_localised_first() -> None:
+    with pytest.raises(TypeError, match="local_day"):
+        streak([datetime(2024, 3, 11, 23, 30, tzinfo=UTC)], MON_FRI, WED)
+
+
 def test_schedule_rejects_impossible_weekdays() -> None:
-    with pytest.raises(ValueError, match="0..6"):
+    with pytest.raises(ValueError, match=r"0\.\.6"):
         Schedule(frozenset({7}))
 
 
@@ -394,7 +400,7 @@ def test_each_milestone_is_celebrated_at_most_once(currents) -> None:
         previous = current
     assert len(celebrated) == len(set(celebrated))
     # Climbing one day at a time reaches every milestone on the way.
-    if currents == sorted(currents) and all(b - a <= 1 for a, b in zip([0, *currents], currents)):
+    if currents == sorted(currents) and all(b - a <= 1 for a, b in pairwise([0, *currents])):
         assert set(celebrated) == {m for m in MILESTONES if m <= max(currents, default=0)}
 
 
