@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from telegram import Update
@@ -24,11 +25,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--offline", action="store_true", help="chat in this terminal even if a token is set"
     )
+    role = run.add_mutually_exclusive_group()
+    role.add_argument(
+        "--reminders-only",
+        action="store_true",
+        help="send due reminders without taking updates (run beside the update process(es))",
+    )
+    role.add_argument(
+        "--no-reminders",
+        action="store_true",
+        help="take updates only; leave reminders to --reminders-only processes",
+    )
     return parser
 
 
-def _run(settings: Settings, offline: bool) -> int:
-    if offline or settings.telegram_bot_token is None:
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.offline or settings.telegram_bot_token is None:
         from bot.sandbox.terminal import run_offline_chat
 
         if settings.log_level != "DEBUG":
@@ -44,9 +56,36 @@ def _run(settings: Settings, offline: bool) -> int:
 
     from bot.app import build_application
 
-    app = build_application(settings)
+    if args.reminders_only:
+        return int(asyncio.run(_run_reminders_only(settings)))
+    app = build_application(settings, reminders=not args.no_reminders)
     # Handles SIGINT/SIGTERM itself and shuts down cleanly (post_shutdown closes the database).
     app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _run_reminders_only(settings: Settings) -> int:
+    """Run the reminder sweep until SIGINT or SIGTERM, without polling for updates.
+
+    Several of these may run against one PostgreSQL database: claims never overlap.
+    """
+    from bot.app import build_application
+
+    app = build_application(settings, reminders=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()  # starts the JobQueue (the sweep), not the updater
+    logger.info("sending reminders only; no updates are taken in this process")
+    await stop.wait()
+    await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
     return 0
 
 
@@ -63,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     configure_logging(settings.log_level, secrets)
     if args.command == "run":
-        return _run(settings, args.offline)
+        return _run(settings, args)
     return 2
 
 

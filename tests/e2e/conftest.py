@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.sandbox.harness import Sandbox
+from tests.conftest import FakeClock
 
 
 def make_settings(database_url: str) -> Settings:
@@ -21,6 +22,13 @@ def make_settings(database_url: str) -> Settings:
 async def sandbox(database_url: str) -> AsyncIterator[Sandbox]:
     """Yield a running bot on a fresh database, talking to a fresh double."""
     async with Sandbox(make_settings(database_url)) as running:
+        yield running
+
+
+@pytest.fixture
+async def timed(database_url: str, clock: FakeClock) -> AsyncIterator[Sandbox]:
+    """Yield a bot whose services read the fake clock; the sweep is driven by the test."""
+    async with Sandbox(make_settings(database_url), clock=clock) as running:
         yield running
 
 

@@ -1,0 +1,49 @@
+"""Helpers shared by the reminder and settings end-to-end tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Delivery, Person
+from bot.sandbox.harness import Sandbox, SandboxPerson
+from content import library
+from handlers.reminders import ReminderPace, send_due
+
+T = library().texts
+REMINDER = "⏰ Time for your hips"
+
+
+async def sweep(sandbox: Sandbox) -> int:
+    # A fast pace (made in this event loop): tests do not wait on the reminders' share.
+    return await send_due(sandbox.app.bot, sandbox.services, ReminderPace(1000, 1))
+
+
+def reminders_in(person: SandboxPerson) -> list[str]:
+    return [m.text for m in person.raw.bot_messages if m.text.startswith(REMINDER)]
+
+
+async def deliveries(db: async_sessionmaker[AsyncSession]) -> list[Delivery]:
+    async with db() as session:
+        return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+
+
+async def person_row(db: async_sessionmaker[AsyncSession], telegram_id: int) -> Person:
+    async with db() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        assert person is not None
+        return person
+
+
+async def join(
+    sandbox: Sandbox, user_id: int, zone: str, at: str, every_day: bool
+) -> SandboxPerson:
+    person = sandbox.person(user_id, f"P{user_id}")
+    await person.send("/start")
+    await person.send(f"/timezone {zone}")
+    await person.send(f"/remind {at}")
+    if every_day:
+        await person.send("/settings")
+        await person.press(T.btn_set_days)
+        await person.press(T.btn_every_day)
+    return person
