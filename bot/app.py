@@ -21,6 +21,7 @@ from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
 from bot.services.settings import SettingsService
+from bot.services.stats import StatsService
 from bot.update_processor import PerChatUpdateProcessor
 from content import Library, library
 from handlers import reminders as reminder_handlers
@@ -100,6 +101,7 @@ async def _post_init(
         reminders=ReminderService(
             sessions, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
         ),
+        stats=StatsService(sessions, people, clock),
     )
     if reminders:
         schedule_sweep(app, settings)

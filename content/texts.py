@@ -132,5 +132,39 @@ class Texts(BaseModel):
     ans_reminder_handled: str
     ans_reminder_stale: str
     ans_trained: str
+    # Streaks, history, progress
+    days_one: str
+    days_many: str
+    mark_done: str
+    mark_missed: str
+    mark_rest: str
+    mark_paused: str
+    mark_today: str
+    mark_future: str
+    mark_outside: str
+    marks_legend: str
+    streak_view: str
+    streak_line_zero: str
+    streak_line_pending: str
+    streak_line_done: str
+    streak_line_rest: str
+    summary_streak: str
+    reminder_streak: str
+    milestone: str
+    history_title: str
+    history_sessions_title: str
+    history_session: str
+    history_status_finished: str
+    history_status_stopped: str
+    history_set: str
+    history_totals_title: str
+    history_total_line: str
+    history_empty: str
+    history_next: str
+    progress_caption: str
+    progress_title: str
+    weekly_summary: str
+    weekly_moved: str
+    weekly_moved_none: str
     # Faults
     error_apology: str

@@ -10,7 +10,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, commands, errors, reminders, settings
+from handlers import buttons, commands, errors, progress, reminders, settings
 from handlers.context import CoachApplication
 
 
@@ -21,6 +21,9 @@ def register(app: CoachApplication) -> None:
     app.add_handler(CommandHandler("help", commands.help_command))
     app.add_handler(CommandHandler("about", commands.about))
     app.add_handler(CommandHandler("routine", commands.routine))
+    app.add_handler(CommandHandler("streak", progress.streak_command))
+    app.add_handler(CommandHandler("history", progress.history_command))
+    app.add_handler(CommandHandler("progress", progress.progress_command))
     app.add_handler(CommandHandler("settings", settings.settings_command))
     app.add_handler(CommandHandler("timezone", settings.timezone_command))
     app.add_handler(CommandHandler("remind", settings.remind_command))

@@ -59,3 +59,13 @@ async def reply(update: Update, screen: Screen) -> Message | None:
     if chat is None:
         return None
     return await chat.send_message(screen.text, reply_markup=screen.keyboard)
+
+
+async def reply_to_query(query: CallbackQuery, screen: Screen) -> Message | None:
+    """Send a screen to the chat a button was pressed in."""
+    message = query.message
+    if message is None:
+        return None
+    return await message.get_bot().send_message(
+        message.chat.id, screen.text, reply_markup=screen.keyboard
+    )

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.services import Services
 from bot.services.reminders import Claim, SnoozeVerdict
 from handlers import settings_screens as screens
+from handlers import stats_screens
 from handlers.callback_data import NotToday, Snooze
 from handlers.common import edit, person_ref
 from handlers.context import CoachContext
@@ -45,18 +46,26 @@ async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
     claims = await services.reminders.claim_due(pace.batch)
     if claims:
         logger.info("sweep claimed %d reminder(s)", len(claims))
-        await asyncio.gather(*(_send(bot, services, pace, claim) for claim in claims))
+        # A weekly summary is claimed just before its day's reminder; keep that order per chat.
+        weekly = [c for c in claims if c.week is not None]
+        await asyncio.gather(*(_send(bot, services, pace, claim) for claim in weekly))
+        daily = [c for c in claims if c.week is None]
+        await asyncio.gather(*(_send(bot, services, pace, claim) for claim in daily))
     return len(claims)
 
 
 async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) -> None:
     reminders = services.reminders
-    screen = screens.reminder(
-        services.library,
-        name=claim.first_name,
-        routine_id=claim.routine_id,
-        delivery_id=claim.delivery_id,
-    )
+    if claim.week is not None:
+        screen = stats_screens.weekly_screen(services.library, claim.week)
+    else:
+        screen = screens.reminder(
+            services.library,
+            name=claim.first_name,
+            routine_id=claim.routine_id,
+            delivery_id=claim.delivery_id,
+            streak=claim.streak,
+        )
     async with pace.limiter:
         await reminders.mark_sending(claim.delivery_id)
         try:

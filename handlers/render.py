@@ -87,13 +87,13 @@ def dose_text(library: Library, dose: Dose, side: str | None) -> str:
     return text
 
 
-def step(library: Library, view: RunView, *, counts: bool = False) -> Screen:
+def step(library: Library, view: RunView, *, counts: bool = False, streak_line: str = "") -> Screen:
     """Draw the current exercise: name, place, version, steps, dose, cues, buttons."""
     texts = library.texts
     state = view.state
     current = state.current
     if current is None:
-        return summary(library, view)
+        return summary(library, view, streak_line=streak_line)
     exercise = library.exercise(current.exercise_id)
     level = state.level_of(exercise.id)
     variation = exercise.variation(level)
@@ -135,7 +135,7 @@ def _counts(library: Library, records: list[SetRecord]) -> str:
     return ", ".join(parts)
 
 
-def summary(library: Library, view: RunView) -> Screen:
+def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen:
     """Draw the end of a run: what was done (counts, versions), skipped, what next."""
     texts = library.texts
     state = view.state
@@ -175,7 +175,8 @@ def summary(library: Library, view: RunView) -> Screen:
         closing = texts.closing_stopped
     body = "\n".join(lines) if lines else texts.summary_nothing
     totals = fill(texts.summary_totals, done=done_count, skipped=skipped_count)
-    text = f"{head}\n\n{body}\n\n{totals}\n\n{closing}"
+    streak = f"{streak_line}\n" if streak_line else ""
+    text = f"{head}\n\n{body}\n\n{totals}\n{streak}\n{closing}"
     return Screen(clip(text), keyboards.after_run_keyboard(library))
 
 

@@ -9,9 +9,9 @@ from telegram import CallbackQuery, Message, Update
 from bot.domain.run import Action
 from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
-from handlers import render
+from handlers import render, stats_screens
 from handlers.callback_data import Press, RunButton
-from handlers.common import drop_keyboard, edit, edit_message, person_ref, reply
+from handlers.common import drop_keyboard, edit, edit_message, person_ref, reply, reply_to_query
 from handlers.context import CoachContext
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,11 @@ async def run_button(
             record = result.view.records[-1] if result.view.records else None
             await query.answer(render.answer(library, result.notice, record))
             if result.verdict is Verdict.APPLIED:
-                await edit(query, render.step(library, result.view))
+                finish = result.finish
+                line = stats_screens.summary_streak_line(library, finish.summary) if finish else ""
+                await edit(query, render.step(library, result.view, streak_line=line))
+                for reached in finish.milestones if finish else []:
+                    await reply_to_query(query, stats_screens.milestone_screen(library, reached))
             return
     await query.answer(_refusal(context, result))
     await _repair(query, context, result)

@@ -25,6 +25,7 @@ from handlers.callback_data import (
     pack,
 )
 from handlers.render import Screen, fill
+from handlers.stats_screens import reminder_streak
 
 # Times offered as buttons; any other minute is one /remind away.
 TIME_CHOICES = (
@@ -188,12 +189,18 @@ def onboarding_done(library: Library, settings: ReminderSettings) -> Screen:
     return Screen(text)
 
 
-def reminder(library: Library, *, name: str, routine_id: str, delivery_id: int) -> Screen:
+def reminder(
+    library: Library, *, name: str, routine_id: str, delivery_id: int, streak: int = 0
+) -> Screen:
     """Draw the daily nudge with Start now, Snooze and Not today."""
     texts = library.texts
     routine = library.routine(routine_id)
     text = fill(
-        texts.reminder_text, name=name or "there", routine=routine.title, minutes=routine.minutes
+        texts.reminder_text,
+        name=name or "there",
+        routine=routine.title,
+        minutes=routine.minutes,
+        streak=reminder_streak(library, streak),
     )
     keyboard = InlineKeyboardMarkup(
         [

@@ -107,7 +107,11 @@ class Run(Base):
     """One routine session: its position and version live here, so a restart loses nothing."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_runs_person_status", "person_id", "status"),
+        # Streaks and "already trained today" read a person's finished days.
+        Index("ix_runs_person_local_date", "person_id", "local_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -184,3 +188,15 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Milestone(Base):
+    """A streak milestone celebrated for a person; unique, so each is celebrated once."""
+
+    __tablename__ = "milestones"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    celebrated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Delivery, ExerciseLevel, Person, Run, SetLog
+from bot.db.models import Delivery, ExerciseLevel, Milestone, Person, Run, SetLog
 
 
 def _insert_for(session: AsyncSession) -> type[postgresql.Insert] | type[sqlite.Insert]:
@@ -150,3 +150,17 @@ async def insert_delivery_once(
         .returning(Delivery.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def insert_milestone_once(
+    session: AsyncSession, person_id: int, days: int, now: datetime
+) -> bool:
+    """Record a celebrated milestone; return False when it had been celebrated already."""
+    insert = _insert_for(session)
+    result = await session.execute(
+        insert(Milestone)
+        .values(person_id=person_id, days=days, celebrated_at=now)
+        .on_conflict_do_nothing(index_elements=["person_id", "days"])
+        .returning(Milestone.person_id)
+    )
+    return result.scalar_one_or_none() is not None

@@ -128,9 +128,17 @@ def streak(done_days: Iterable[date], schedule: Schedule, today: date) -> Streak
 
 def week_marks(done_days: Iterable[date], schedule: Schedule, today: date) -> list[DayMark]:
     """Return Monday..Sunday of today's ISO week, each with its mark."""
-    done = set(done_days)
     monday = today - timedelta(days=today.weekday())
-    return [_mark(monday + timedelta(days=i), done, schedule, today) for i in range(7)]
+    return day_marks(done_days, schedule, monday, monday + timedelta(days=6), today)
+
+
+def day_marks(
+    done_days: Iterable[date], schedule: Schedule, first: date, last: date, today: date
+) -> list[DayMark]:
+    """Return every day from first to last (both included), each with its mark as of today."""
+    done = set(done_days)
+    count = (last - first).days + 1
+    return [_mark(first + timedelta(days=i), done, schedule, today) for i in range(count)]
 
 
 def milestones_reached(

@@ -10,6 +10,7 @@ from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
 from bot.services.settings import SettingsService
+from bot.services.stats import StatsService
 from content import Library
 
 
@@ -23,3 +24,4 @@ class Services:
     routines: RoutineService
     settings: SettingsService
     reminders: ReminderService
+    stats: StatsService

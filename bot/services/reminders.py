@@ -14,14 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import repositories as repo
 from bot.db.models import Delivery, Person, Run
-from bot.domain.schedule import local_date
+from bot.domain.schedule import local_date, mask_to_days
 from bot.services.clock import Clock
 from bot.services.people import PersonRef
 from bot.services.scheduling import reschedule
+from bot.services.stats import WeekSummary, streak_now, week_summary
 
 logger = logging.getLogger(__name__)
 
 DAILY = "daily"
+WEEKLY = "weekly"
 
 
 class Status(enum.StrEnum):
@@ -42,7 +44,7 @@ class Status(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Claim:
-    """A reminder this process must now send."""
+    """A message this process must now send: a daily reminder or a weekly summary."""
 
     delivery_id: int
     person_id: int
@@ -52,6 +54,9 @@ class Claim:
     local_date: date
     seq: int
     recovered: bool
+    kind: str = DAILY
+    streak: int = 0
+    week: WeekSummary | None = None
 
 
 class SnoozeVerdict(enum.StrEnum):
@@ -105,14 +110,12 @@ class ReminderService:
                 .with_for_update(skip_locked=True)
             )
             for person in people.all():
-                claim = await self._claim_person(session, person, now)
-                if claim is not None:
-                    claims.append(claim)
+                claims.extend(await self._claim_person(session, person, now))
         return claims
 
     async def _claim_person(
         self, session: AsyncSession, person: Person, now: datetime
-    ) -> Claim | None:
+    ) -> list[Claim]:
         due = person.next_reminder_at
         day = person.next_reminder_day
         seq = person.next_reminder_seq
@@ -139,12 +142,59 @@ class ReminderService:
             claimed_by=self.worker,
             detail=detail,
         )
+        claims: list[Claim] = []
+        if status is not Status.SKIPPED_LATE and seq == 0:
+            weekly = await self._claim_weekly(session, person, day, due, now)
+            if weekly is not None:
+                claims.append(weekly)
         reschedule(person, now, not_before_day=day + timedelta(days=1))
         if delivery_id is None:
             logger.info("person %s: reminder for %s #%s was already handled", person.id, day, seq)
-            return None
+            return claims
         if status is not Status.CLAIMED:
             logger.info("person %s: reminder for %s %s", person.id, day, status)
+            return claims
+        current = (await streak_now(session, person, now)).current
+        claims.append(
+            Claim(
+                delivery_id,
+                person.id,
+                person.chat_id,
+                person.first_name,
+                person.remind_routine,
+                day,
+                seq,
+                recovered=False,
+                streak=current,
+            )
+        )
+        return claims
+
+    async def _claim_weekly(
+        self, session: AsyncSession, person: Person, day: date, due: datetime, now: datetime
+    ) -> Claim | None:
+        """Claim last week's summary on the person's first training day of a week, once."""
+        if day.weekday() != min(mask_to_days(person.remind_days), default=-1):
+            return None
+        week_start = day - timedelta(days=day.weekday() + 7)
+        if local_date(person.created_at, ZoneInfo(person.timezone)) > week_start + timedelta(
+            days=6
+        ):
+            return None  # they were not with us last week: nothing to sum up
+        summary = await week_summary(session, person, week_start, now)
+        delivery_id = await repo.insert_delivery_once(
+            session,
+            person_id=person.id,
+            kind=WEEKLY,
+            local_date=day,
+            seq=0,
+            status=Status.CLAIMED,
+            due_at=due,
+            claimed_at=now,
+            claimed_by=self.worker,
+            detail=None,
+        )
+        if delivery_id is None:
             return None
         return Claim(
             delivery_id,
@@ -153,8 +203,11 @@ class ReminderService:
             person.first_name,
             person.remind_routine,
             day,
-            seq,
+            0,
             recovered=False,
+            kind=WEEKLY,
+            streak=summary.streak,
+            week=summary,
         )
 
     async def _recover(self, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
@@ -186,6 +239,10 @@ class ReminderService:
                 continue
             delivery.claimed_at, delivery.claimed_by = now, self.worker
             delivery.detail = "recovered from a stopped process"
+            week = None
+            if delivery.kind == WEEKLY:
+                week_start = delivery.local_date - timedelta(days=delivery.local_date.weekday() + 7)
+                week = await week_summary(session, person, week_start, now)
             claims.append(
                 Claim(
                     delivery.id,
@@ -196,6 +253,9 @@ class ReminderService:
                     delivery.local_date,
                     delivery.seq,
                     recovered=True,
+                    kind=delivery.kind,
+                    streak=(await streak_now(session, person, now)).current,
+                    week=week,
                 )
             )
         return claims

@@ -27,6 +27,8 @@ from bot.domain.run import (
 from bot.domain.schedule import local_date
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
+from bot.services.records import set_record
+from bot.services.stats import FinishFacts, after_finish
 from content import Library, Routine
 
 logger = logging.getLogger(__name__)
@@ -58,11 +60,15 @@ class RunView:
 
 @dataclass(frozen=True)
 class PressResult:
-    """What a press did and the run as it now stands (None when missing or foreign)."""
+    """What a press did and the run as it now stands (None when missing or foreign).
+
+    finish is set when this press finished the run: the streak and any new milestones.
+    """
 
     verdict: Verdict
     notice: Notice | None
     view: RunView | None
+    finish: FinishFacts | None = None
 
 
 class RoutineService:
@@ -197,16 +203,21 @@ class RoutineService:
         run.version = new.version
         run.status = new.status
         records = view.records + ((outcome.record,) if outcome.record else ())
+        finish = None
         if new.status is not RunStatus.ACTIVE:
             run.finished_at = now
             # The day counts where the person was when they trained, whatever they move to.
             run.local_date = local_date(now, ZoneInfo(run.timezone))
             run.sets_done = sum(1 for record in records if record.status == "done")
+            await session.flush()
+            if new.status is RunStatus.FINISHED:
+                finish = await after_finish(session, person, run.local_date, now)
         await session.flush()
         return PressResult(
             Verdict.APPLIED,
             outcome.notice,
             RunView(run.id, view.routine, new, records, run.message_id),
+            finish,
         )
 
     async def _view(self, session: AsyncSession, person: Person, run: Run) -> RunView:
@@ -221,7 +232,7 @@ class RoutineService:
             status=RunStatus(run.status),
             levels=levels,
         )
-        records = tuple(_record(log) for log in logs)
+        records = tuple(set_record(log) for log in logs)
         return RunView(
             run.id, self._library.routine(run.routine_id), state, records, run.message_id
         )
@@ -240,9 +251,3 @@ def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> SetL
         started_at=run.step_started_at,
         logged_at=now,
     )
-
-
-def _record(log: SetLog) -> SetRecord:
-    side = log.side if log.side in ("left", "right") else None
-    status = "done" if log.status == "done" else "skipped"
-    return SetRecord(log.step_index, log.exercise_id, side, log.level, status, log.reps)  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""/streak, /history and /progress: how the habit is going, in the chat."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.constants import ChatAction
+
+from bot.reports.progress_chart import render_progress
+from handlers import stats_screens
+from handlers.common import person_ref, reply
+from handlers.context import CoachContext
+
+
+async def streak_command(update: Update, context: CoachContext) -> None:
+    """Show the current and best streak and this week's row."""
+    ref = person_ref(update)
+    if ref is None:
+        return
+    view = await context.services.stats.streak(ref)
+    await reply(update, stats_screens.streak_screen(context.services.library, view))
+
+
+async def history_command(update: Update, context: CoachContext) -> None:
+    """Show the last 30 days, the last sessions and the totals."""
+    ref = person_ref(update)
+    if ref is None:
+        return
+    view = await context.services.stats.history(ref)
+    await reply(update, stats_screens.history_screen(context.services.library, view))
+
+
+async def progress_command(update: Update, context: CoachContext) -> None:
+    """Send the 12-week picture as a photo."""
+    ref = person_ref(update)
+    chat = update.effective_chat
+    if ref is None or chat is None:
+        return
+    library = context.services.library
+    await chat.send_action(ChatAction.UPLOAD_PHOTO)
+    data = await context.services.stats.progress(ref)
+    levels = {
+        library.exercise(exercise_id).name: points
+        for exercise_id, points in data.levels.items()
+        if exercise_id in library.exercises
+    }
+    # Drawing takes a few hundred milliseconds of CPU: keep it off the event loop.
+    picture = await asyncio.to_thread(
+        render_progress,
+        today=data.today,
+        sessions_per_day=data.sessions_per_day,
+        levels=levels,
+        title=library.texts.progress_title,
+    )
+    await chat.send_photo(photo=picture, caption=library.texts.progress_caption)

@@ -1,0 +1,166 @@
+"""Screens of streaks, history, milestones and the weekly summary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.streak import DayMark, Mark, StreakSummary
+from bot.services.stats import HistoryView, Session, StreakView, WeekSummary
+from content import Library
+from handlers.render import Screen, clip, fill
+
+
+def days(library: Library, n: int) -> str:
+    """Return '1 day' or 'N days'."""
+    template = library.texts.days_one if n == 1 else library.texts.days_many
+    return template.format(n=n)
+
+
+def marks_row(library: Library, marks: list[DayMark]) -> str:
+    """Return one symbol per day."""
+    texts = library.texts
+    symbols = {
+        Mark.DONE: texts.mark_done,
+        Mark.MISSED: texts.mark_missed,
+        Mark.REST: texts.mark_rest,
+        Mark.PAUSED: texts.mark_paused,
+        Mark.TODAY_PENDING: texts.mark_today,
+        Mark.FUTURE: texts.mark_future,
+    }
+    return "".join(symbols[m.mark] for m in marks)
+
+
+def streak_screen(library: Library, view: StreakView) -> Screen:
+    """Draw /streak: current and best, this week's marks and what to do next."""
+    texts = library.texts
+    summary = view.summary
+    if view.trained_today:
+        line = texts.streak_line_done
+    elif summary.alive_today_pending:
+        line = texts.streak_line_pending
+    elif summary.current > 0:
+        line = texts.streak_line_rest
+    else:
+        line = texts.streak_line_zero
+    text = texts.streak_view.format(
+        current=days(library, summary.current),
+        best=days(library, summary.best),
+        sessions=summary.total_sessions,
+        trained=summary.days_trained,
+        week=marks_row(library, view.week),
+        legend=texts.marks_legend,
+        line=line,
+    )
+    return Screen(text)
+
+
+def summary_streak_line(library: Library, summary: StreakSummary) -> str:
+    """Return the streak line under a finished routine's summary."""
+    return library.texts.summary_streak.format(
+        current=days(library, summary.current), best=days(library, summary.best)
+    )
+
+
+def reminder_streak(library: Library, current: int) -> str:
+    """Return the streak sentence of a reminder (empty without a streak)."""
+    if current <= 0:
+        return ""
+    return library.texts.reminder_streak.format(current=days(library, current))
+
+
+def milestone_screen(library: Library, reached: int) -> Screen:
+    """Draw the celebration of a streak milestone."""
+    return Screen(library.texts.milestone.format(days=reached))
+
+
+def _calendar(library: Library, view: HistoryView) -> str:
+    first = view.marks[0].day
+    monday = first - timedelta(days=first.weekday())
+    by_day = {mark.day: mark for mark in view.marks}
+    lines = []
+    while monday <= view.today:
+        week = [by_day.get(monday + timedelta(days=i)) for i in range(7)]
+        symbols = "".join(
+            library.texts.mark_outside if m is None else marks_row(library, [m]) for m in week
+        )
+        lines.append(f"<code>{monday.day:>2} {monday.strftime('%b')}</code> {symbols}")
+        monday += timedelta(days=7)
+    header = "<code>      </code> " + " ".join(d[:2] for d in library.texts.day_names)
+    return "\n".join([header, *lines])
+
+
+def _session_line(library: Library, session: Session) -> str:
+    texts = library.texts
+    parts = []
+    for exercise_id in dict.fromkeys(r.exercise_id for r in session.records):
+        exercise = library.exercise(exercise_id)
+        done = [r for r in session.records if r.exercise_id == exercise_id and r.status == "done"]
+        if not done:
+            continue
+        counts = "+".join(str(r.reps) for r in done)
+        variation = exercise.variation(done[-1].level).name
+        parts.append(
+            fill(texts.history_set, exercise=exercise.name, counts=counts, variation=variation)
+        )
+    status = (
+        texts.history_status_finished
+        if session.status == "finished"
+        else texts.history_status_stopped
+    )
+    return texts.history_session.format(
+        date=session.local_date.isoformat(),
+        routine=fill("{t}", t=library.routine(session.routine_id).title),
+        status=status,
+        details="; ".join(parts) or "—",
+    )
+
+
+def history_screen(library: Library, view: HistoryView) -> Screen:
+    """Draw /history: the month as marks, the last sessions, and all-time totals."""
+    texts = library.texts
+    parts = [texts.history_title, _calendar(library, view), texts.marks_legend]
+    if view.sessions:
+        parts.append(
+            "\n".join(
+                [texts.history_sessions_title, *(_session_line(library, s) for s in view.sessions)]
+            )
+        )
+        totals = [
+            fill(
+                texts.history_total_line,
+                exercise=library.exercise(exercise_id).name,
+                count=count,
+                unit=library.exercise(exercise_id).dose.unit,
+            )
+            for exercise_id, count in sorted(view.totals.items(), key=lambda item: -item[1])
+            if exercise_id in library.exercises
+        ]
+        parts.append("\n".join([texts.history_totals_title, *totals]))
+        parts.append(texts.history_next)
+    else:
+        parts.append(texts.history_empty)
+    return Screen(clip("\n\n".join(parts)))
+
+
+def weekly_screen(library: Library, week: WeekSummary) -> Screen:
+    """Draw the weekly summary of last week."""
+    texts = library.texts
+    moved = (
+        fill(
+            texts.weekly_moved,
+            exercises=", ".join(
+                library.exercise(e).name for e in week.moved_up if e in library.exercises
+            ),
+        )
+        if week.moved_up
+        else texts.weekly_moved_none
+    )
+    text = texts.weekly_summary.format(
+        start=week.week_start.isoformat(),
+        end=(week.week_start + timedelta(days=6)).isoformat(),
+        days=week.days_trained,
+        sessions=week.sessions,
+        streak=days(library, week.streak),
+        moved=moved,
+    )
+    return Screen(text)
