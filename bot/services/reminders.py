@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 DAILY = "daily"
 WEEKLY = "weekly"
+MAX_PASSES_PER_PERSON = 3
 
 
 class Status(enum.StrEnum):
@@ -110,7 +111,13 @@ class ReminderService:
                 .with_for_update(skip_locked=True)
             )
             for person in people.all():
-                claims.extend(await self._claim_person(session, person, now))
+                # After downtime the next day's reminder may be due too: handle it now
+                # (each pass moves the schedule at least a day on, so this ends).
+                for _ in range(MAX_PASSES_PER_PERSON):
+                    due = person.next_reminder_at
+                    if due is None or due > now:
+                        break
+                    claims.extend(await self._claim_person(session, person, now))
         return claims
 
     async def _claim_person(
@@ -147,7 +154,9 @@ class ReminderService:
             weekly = await self._claim_weekly(session, person, day, due, now)
             if weekly is not None:
                 claims.append(weekly)
-        reschedule(person, now, not_before_day=day + timedelta(days=1))
+        # Looking back by the grace finds a later day's reminder that also came due while the
+        # bot was down; it is then claimed right away instead of being lost.
+        reschedule(person, now, not_before_day=day + timedelta(days=1), lookback=self._grace)
         if delivery_id is None:
             logger.info("person %s: reminder for %s #%s was already handled", person.id, day, seq)
             return claims

@@ -9,11 +9,18 @@ from bot.db.models import Person
 from bot.domain.schedule import day_start, mask_to_days, next_reminder
 
 
-def reschedule(person: Person, now: datetime, *, not_before_day: date | None = None) -> None:
+def reschedule(
+    person: Person,
+    now: datetime,
+    *,
+    not_before_day: date | None = None,
+    lookback: timedelta = timedelta(0),
+) -> None:
     """Set the person's next daily reminder from their settings (none when off or blocked).
 
     not_before_day: the first local day that may get one (after a reminder for a day was
-    handled, the next belongs to a later day).
+    handled, the next belongs to a later day). lookback: also accept an instant this far in
+    the past, so a reminder that came due during downtime is still sent within the grace.
     """
     if not person.reminders_on or person.blocked or not person.remind_days:
         person.next_reminder_at = None
@@ -21,10 +28,10 @@ def reschedule(person: Person, now: datetime, *, not_before_day: date | None = N
         person.next_reminder_seq = 0
         return
     zone = ZoneInfo(person.timezone)
-    after = now
+    after = now - lookback
     if not_before_day is not None:
         # One instant before the day starts, since next_reminder looks strictly after.
-        after = max(now, day_start(not_before_day, zone) - timedelta(microseconds=1))
+        after = max(after, day_start(not_before_day, zone) - timedelta(microseconds=1))
     found = next_reminder(
         after,
         person.remind_at,

@@ -251,3 +251,15 @@ async def test_too_many_requests_is_honoured_and_sent_once(timed, clock, db) -> 
     assert len(reminders_in(ada)) == 1
     [row] = await deliveries(db)
     assert row.status == "sent"
+
+
+async def test_back_after_days_down_skips_the_old_and_sends_todays(timed, clock, db) -> None:
+    clock.now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    ada = await join(timed, 808, "Europe/Berlin", "09:00", True)
+    # Down from Monday morning to Thursday 09:10: only Thursday's reminder is still worth it.
+    clock.now = datetime(2026, 3, 5, 8, 10, tzinfo=UTC)
+    assert await sweep(timed) == 1
+    assert len(reminders_in(ada)) == 1
+    rows = [(r.local_date.day, r.status) for r in await deliveries(db)]
+    assert rows == [(2, "late"), (5, "sent")]
+    assert (await person_row(db, 808)).next_reminder_day == date(2026, 3, 6)
