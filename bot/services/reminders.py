@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -338,12 +339,8 @@ class ReminderService:
 
     async def snooze(self, ref: PersonRef, delivery_id: int, minutes: int) -> SnoozeResult:
         """Bring a sent reminder back in some minutes (the same local day's reminder)."""
-        now = self._clock()
-        async with self._sessions.begin() as session:
-            found = await self._pressable(session, ref, delivery_id)
-            if isinstance(found, SnoozeResult):
-                return found
-            delivery, person = found
+
+        def later(delivery: Delivery, person: Person, now: datetime) -> SnoozeResult:
             delivery.status = Status.SNOOZED
             until = now + timedelta(minutes=minutes)
             person.next_reminder_at = until
@@ -351,17 +348,30 @@ class ReminderService:
             person.next_reminder_seq = delivery.seq + 1
             return SnoozeResult(SnoozeVerdict.DONE, until.astimezone(ZoneInfo(person.timezone)))
 
+        return await self._answer(ref, delivery_id, later)
+
     async def not_today(self, ref: PersonRef, delivery_id: int) -> SnoozeResult:
         """Dismiss a reminder: nothing more that local day, the schedule goes on tomorrow."""
-        now = self._clock()
+
+        def dismiss(delivery: Delivery, person: Person, now: datetime) -> SnoozeResult:
+            delivery.status = Status.DISMISSED
+            reschedule(person, now, not_before_day=delivery.local_date + timedelta(days=1))
+            return SnoozeResult(SnoozeVerdict.DONE)
+
+        return await self._answer(ref, delivery_id, dismiss)
+
+    async def _answer(
+        self,
+        ref: PersonRef,
+        delivery_id: int,
+        change: Callable[[Delivery, Person, datetime], SnoozeResult],
+    ) -> SnoozeResult:
+        """Apply a reminder button once, if the reminder is today's and still open."""
         async with self._sessions.begin() as session:
             found = await self._pressable(session, ref, delivery_id)
             if isinstance(found, SnoozeResult):
                 return found
-            delivery, person = found
-            delivery.status = Status.DISMISSED
-            reschedule(person, now, not_before_day=delivery.local_date + timedelta(days=1))
-            return SnoozeResult(SnoozeVerdict.DONE)
+            return change(*found, self._clock())
 
     async def _pressable(
         self, session: AsyncSession, ref: PersonRef, delivery_id: int

@@ -121,6 +121,17 @@ async def streak_now(session: AsyncSession, person: Person, now: datetime) -> St
     return streak(await done_days(session, person.id), await schedule_of(session, person), today)
 
 
+async def level_history(session: AsyncSession, person: Person) -> list[tuple[str, date, int]]:
+    """Return (exercise id, local day, version level) of every set done, oldest first."""
+    zone = ZoneInfo(person.timezone)
+    rows = await session.execute(
+        select(SetLog.exercise_id, SetLog.logged_at, SetLog.level)
+        .where(SetLog.person_id == person.id, SetLog.status == "done")
+        .order_by(SetLog.logged_at)
+    )
+    return [(exercise_id, local_date(at, zone), level) for exercise_id, at, level in rows.all()]
+
+
 async def after_finish(
     session: AsyncSession, person: Person, finished_on: date, now: datetime
 ) -> FinishFacts:
@@ -160,16 +171,9 @@ async def week_summary(
         )
     )
     days = [day for (day,) in runs.all()]
-    zone = ZoneInfo(person.timezone)
-    logs = await session.execute(
-        select(SetLog.exercise_id, SetLog.level, SetLog.logged_at)
-        .where(SetLog.person_id == person.id, SetLog.status == "done")
-        .order_by(SetLog.logged_at)
-    )
     before: dict[str, int] = {}
     best_in_week: dict[str, int] = {}
-    for exercise_id, level, logged_at in logs.all():
-        day = local_date(logged_at, zone)
+    for exercise_id, day, level in await level_history(session, person):
         if day < week_start:
             before[exercise_id] = level
         elif day <= week_end:
@@ -252,12 +256,7 @@ class StatsService:
             today = local_date(now, zone)
             since = today - timedelta(weeks=PROGRESS_WEEKS + 1)
             per_day = Counter(d for d in await done_days(session, person.id) if d >= since)
-            logs = await session.execute(
-                select(SetLog.exercise_id, SetLog.level, SetLog.logged_at)
-                .where(SetLog.person_id == person.id, SetLog.status == "done")
-                .order_by(SetLog.logged_at)
-            )
             levels: dict[str, list[tuple[date, int]]] = defaultdict(list)
-            for exercise_id, level, logged_at in logs.all():
-                levels[exercise_id].append((local_date(logged_at, zone), level))
+            for exercise_id, day, level in await level_history(session, person):
+                levels[exercise_id].append((day, level))
             return ProgressData(today, dict(per_day), dict(levels))
