@@ -64,6 +64,10 @@ def build_application(
         )
         # Keeps the bot under Telegram's flood limits and retries a 429 after retry_after.
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .read_timeout(settings.telegram_timeout_seconds)
+        .write_timeout(settings.telegram_timeout_seconds)
+        .connect_timeout(settings.telegram_timeout_seconds)
+        .pool_timeout(settings.telegram_timeout_seconds)
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         .context_types(context_types)
         .post_init(

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     reminder_rate: float = Field(default=20.0, gt=0, le=30)
     sweep_interval_seconds: float = Field(default=2.0, ge=0.2, le=60)

@@ -15,7 +15,13 @@ from tests.conftest import FakeClock
 
 def make_settings(database_url: str) -> Settings:
     """Return settings for a test bot, ignoring any .env of the developer."""
-    return Settings(_env_file=None, database_url=database_url, default_timezone="Europe/Berlin")  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        default_timezone="Europe/Berlin",
+        # Short, so the tests that time a call out do not wait long.
+        telegram_timeout_seconds=2.0,
+    )
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ async def test_remind_command_forms(sandbox: Sandbox, db) -> None:
 async def test_a_timed_out_send_is_not_retried(timed, clock, db) -> None:
     clock.now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
     ada = await join(timed, 906, "Europe/Berlin", "09:00", True)
-    timed.double.fail_next("sendMessage", kind="timeout", delay=6.0)
+    timed.double.fail_next("sendMessage", kind="timeout", delay=3.0)
     clock.now = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)
     assert await sweep(timed) == 1
     [row] = await deliveries(db)
