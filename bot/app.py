@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable
 from datetime import timedelta
 from functools import partial
 from typing import cast
 
-from telegram import BotCommand, LinkPreviewOptions
+import httpx
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.services.clock import Clock, system_clock
+from bot.services.data_rights import DataRightsService
+from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
@@ -39,11 +46,13 @@ def build_application(
     clock: Clock = system_clock,
     content: Library | None = None,
     reminders: bool = True,
+    role: str = "all",
 ) -> CoachApplication:
     """Return a ready-to-start Application; the database opens in post_init.
 
     token and the URLs override the settings (the offline chat and tests point them at the
-    loopback Bot API double). reminders=False leaves the reminder sweep to other processes.
+    loopback Bot API double). reminders=False leaves the reminder sweep to other processes;
+    role names this process among the workers ("all", "updates" or "reminders").
     """
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
@@ -51,9 +60,25 @@ def build_application(
     if not secret:
         raise ValueError("a bot token is needed to build the application")
     context_types = ContextTypes(context=CoachContext, bot_data=BotData)
+    metrics = Metrics()
+    timeout = settings.telegram_timeout_seconds
+
+    async def count_response(response: httpx.Response) -> None:
+        metrics.telegram.labels(status=str(response.status_code)).inc()
+
+    # PTB's own HTTP client, with a response hook that counts statuses (429s) for /metrics.
+    request = HTTPXRequest(
+        connection_pool_size=max(8, settings.concurrent_updates),
+        read_timeout=timeout,
+        write_timeout=timeout,
+        connect_timeout=timeout,
+        pool_timeout=timeout,
+        httpx_kwargs={"event_hooks": {"response": [count_response]}},
+    )
     builder = (
         ApplicationBuilder()
         .token(secret)
+        .request(request)
         .base_url(base_url or settings.telegram_base_url)
         .base_file_url(base_file_url or settings.telegram_base_file_url)
         .defaults(
@@ -63,16 +88,18 @@ def build_application(
             )
         )
         # Keeps the bot under Telegram's flood limits and retries a 429 after retry_after.
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .read_timeout(settings.telegram_timeout_seconds)
-        .write_timeout(settings.telegram_timeout_seconds)
-        .connect_timeout(settings.telegram_timeout_seconds)
-        .pool_timeout(settings.telegram_timeout_seconds)
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
+        .concurrent_updates(MeasuredUpdateProcessor(settings.concurrent_updates, metrics))
         .context_types(context_types)
         .post_init(
             partial(
-                _post_init, settings=settings, clock=clock, content=content, reminders=reminders
+                _post_init,
+                settings=settings,
+                clock=clock,
+                content=content,
+                reminders=reminders,
+                role=role,
+                metrics=metrics,
             )
         )
         .post_shutdown(_post_shutdown)
@@ -90,6 +117,8 @@ async def _post_init(
     clock: Clock,
     content: Library | None,
     reminders: bool,
+    role: str,
+    metrics: Metrics,
 ) -> None:
     lib = content or library()
     engine = create_engine(settings.database_url)
@@ -106,16 +135,23 @@ async def _post_init(
             sessions, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
         ),
         stats=StatsService(sessions, people, clock),
+        data_rights=DataRightsService(sessions),
+        operations=OperationsService(sessions, clock),
+        metrics=metrics,
+        admin_ids=settings.admin_ids,
     )
+    services = app.bot_data.services
     if reminders:
-        schedule_sweep(app, settings)
+        # Announce this sender before its first sweep, so the others shrink their share.
+        await services.operations.heartbeat(services.reminders.worker, role)
+        schedule_sweep(app, settings, role)
     await app.bot.set_my_commands(
         [BotCommand(command, description) for command, description in lib.texts.menu.items()]
     )
     logger.info("bot ready as @%s", app.bot.username)
 
 
-def schedule_sweep(app: CoachApplication, settings: Settings) -> None:
+def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all") -> None:
     """Run the reminder sweep every few seconds (APScheduler, through PTB's JobQueue).
 
     The schedule itself lives in the database; this job only looks at it, so nothing is lost
@@ -128,7 +164,7 @@ def schedule_sweep(app: CoachApplication, settings: Settings) -> None:
         interval=interval,
         first=interval,
         name="reminder-sweep",
-        data=reminder_handlers.ReminderPace(settings.reminder_rate, interval),
+        data=reminder_handlers.ReminderPace(settings.reminder_rate, interval, role),
         # One sweep at a time; a late one is dropped rather than run twice in a row.
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
@@ -137,5 +173,32 @@ def schedule_sweep(app: CoachApplication, settings: Settings) -> None:
 async def _post_shutdown(app: CoachApplication) -> None:
     services = app.bot_data.services
     if services is not None:
+        # The sweep has stopped (JobQueue stops before this): hand back what it claimed but
+        # never sent, and leave the workers, so the other processes take over at once.
+        await services.reminders.release_mine()
+        await services.operations.leave(services.reminders.worker)
         await services.engine.dispose()
         app.bot_data.services = None
+
+
+class MeasuredUpdateProcessor(PerChatUpdateProcessor):
+    """The per-chat processor, counting updates and timing their handling for /metrics."""
+
+    def __init__(self, max_concurrent_updates: int, metrics: Metrics) -> None:
+        super().__init__(max_concurrent_updates)
+        self._metrics = metrics
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Handle the update under its chat's lock and record how long it took."""
+        kind = "other"
+        if isinstance(update, Update):
+            kind = next((k for k in UPDATE_KINDS if getattr(update, k, None)), "other")
+        started = time.perf_counter()
+        try:
+            await super().do_process_update(update, coroutine)
+        finally:
+            self._metrics.latency.observe(time.perf_counter() - started)
+            self._metrics.updates.labels(kind=kind).inc()
+
+
+UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Values people paste from examples; starting with one would only fail later at Telegram.
 PLACEHOLDERS = frozenset({"changeme", "change-me", "your-token", "your_token", "token", "xxx"})
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/mobility-coach.db"
@@ -36,8 +37,19 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=64, ge=1, le=1024)
     telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
-    reminder_rate: float = Field(default=20.0, gt=0, le=30)
+    # Telegram's overall ceiling for this bot (about 30 messages a second), shared by all
+    # processes; raise it only for a Bot API server with other limits.
+    telegram_max_rate: float = Field(default=30.0, gt=0, le=1000)
+    reminder_rate: float = Field(default=20.0, gt=0, le=1000)
     sweep_interval_seconds: float = Field(default=2.0, ge=0.2, le=60)
+    log_format: Literal["text", "json"] = "text"
+    # Telegram user ids (comma-separated) who get the operator's /stats.
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Webhook mode (`mobility-coach run --webhook`).
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -72,6 +84,43 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not an IANA time zone such as Europe/Berlin") from exc
         return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be the public https:// address Telegram posts to")
+        return value
+
+    @field_validator("webhook_secret_token", mode="before")
+    @classmethod
+    def _secret(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value):
+            return None
+        if not isinstance(value, str) or not SECRET_PATTERN.match(value):
+            # Telegram's own rule for the header it sends back; never echo the value.
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    def webhook_problem(self) -> str | None:
+        """Return what is missing for webhook mode, as one line, or None when it can run."""
+        if self.telegram_bot_token is None:
+            return "TELEGRAM_BOT_TOKEN: is required in webhook mode"
+        if self.webhook_url is None:
+            return "WEBHOOK_URL: is required in webhook mode (the public https:// address)"
+        if self.webhook_secret_token is None:
+            return "WEBHOOK_SECRET_TOKEN: is required in webhook mode"
+        return None
 
     @field_validator("log_level", mode="before")
     @classmethod

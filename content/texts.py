@@ -166,5 +166,16 @@ class Texts(BaseModel):
     weekly_summary: str
     weekly_moved: str
     weekly_moved_none: str
+    # Data rights and the operator
+    export_caption_json: str
+    export_caption_csv: str
+    export_nothing: str
+    delete_confirm: str
+    btn_delete_yes: str
+    btn_delete_no: str
+    delete_done: str
+    delete_cancelled: str
+    delete_nothing: str
+    admin_stats: str
     # Faults
     error_apology: str

@@ -10,7 +10,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, commands, errors, progress, reminders, settings
+from handlers import admin, buttons, commands, data_rights, errors, progress, reminders, settings
 from handlers.context import CoachApplication
 
 
@@ -24,6 +24,9 @@ def register(app: CoachApplication) -> None:
     app.add_handler(CommandHandler("streak", progress.streak_command))
     app.add_handler(CommandHandler("history", progress.history_command))
     app.add_handler(CommandHandler("progress", progress.progress_command))
+    app.add_handler(CommandHandler("export", data_rights.export_command))
+    app.add_handler(CommandHandler("delete", data_rights.delete_command))
+    app.add_handler(CommandHandler("stats", admin.stats_command))
     app.add_handler(CommandHandler("settings", settings.settings_command))
     app.add_handler(CommandHandler("timezone", settings.timezone_command))
     app.add_handler(CommandHandler("remind", settings.remind_command))

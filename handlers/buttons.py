@@ -6,9 +6,10 @@ import logging
 
 from telegram import Update
 
-from handlers import reminders, render, routine, settings
+from handlers import data_rights, reminders, render, routine, settings
 from handlers.callback_data import (
     CallbackDataError,
+    ConfirmDelete,
     ContinueRun,
     KeepDefaults,
     NotToday,
@@ -77,3 +78,5 @@ async def on_button(update: Update, context: CoachContext) -> None:
             | KeepDefaults()
         ):
             await settings.on_settings_button(update, query, context, data)
+        case ConfirmDelete():
+            await data_rights.on_confirm_delete(update, query, context, data)

@@ -149,6 +149,13 @@ class KeepDefaults:
     """Leave onboarding with the default reminder settings."""
 
 
+@dataclass(frozen=True)
+class ConfirmDelete:
+    """Answer the /delete question: yes deletes everything, no keeps it."""
+
+    yes: bool
+
+
 CallbackData = (
     StartRoutine
     | ContinueRun
@@ -165,6 +172,7 @@ CallbackData = (
     | SetReminderRoutine
     | SetReminders
     | KeepDefaults
+    | ConfirmDelete
 )
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,50}$")
 _DAY_CHOICE = re.compile(r"^[wa0-6]$")
@@ -223,6 +231,8 @@ def pack(data: CallbackData) -> str:
             fields = ["rm", "1" if on else "0"]
         case KeepDefaults():
             fields = ["ok"]
+        case ConfirmDelete(yes):
+            fields = ["dl", "y" if yes else "n"]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")

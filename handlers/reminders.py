@@ -26,19 +26,37 @@ class ReminderPace:
     """How fast this process may send reminders: their share of Telegram's 30 per second.
 
     The rest of the budget stays free for answers to people who are using the bot right now.
+    With several sending processes the share is split between those alive (see `share`).
     """
 
-    def __init__(self, per_second: float, interval: float) -> None:
-        self.limiter = AsyncLimiter(per_second, 1)
+    def __init__(self, per_second: float, interval: float, role: str = "all") -> None:
+        self.total = per_second
+        self.interval = interval
+        self.role = role
+        self.senders = 0
+        self.share(1)
+
+    def share(self, senders: int) -> None:
+        """Split the reminders' rate between this many live sending processes."""
+        if senders == self.senders:
+            return
+        self.senders = senders
+        rate = self.total / senders
+        self.limiter = AsyncLimiter(rate, 1)
         # Claim only what can be sent before the next sweep, so claims never go stale.
-        self.batch = max(1, int(per_second * interval))
+        self.batch = max(1, int(rate * self.interval))
 
 
 async def sweep(context: CoachContext) -> None:
     """Claim due reminders and send them at the reminders' pace (an APScheduler job)."""
     job = context.job
     assert job is not None and isinstance(job.data, ReminderPace)
-    await send_due(context.bot, context.services, job.data)
+    services = context.services
+    pace = job.data
+    pace.share(await services.operations.heartbeat(services.reminders.worker, pace.role))
+    health = await services.operations.health()
+    services.metrics.sweep_lag.set(health.sweep_lag_seconds)
+    await send_due(context.bot, services, pace)
 
 
 async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
@@ -75,20 +93,27 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
         except Forbidden:
             logger.info("person %s blocked the bot; reminders off", claim.person_id)
             await reminders.mark_blocked(claim.delivery_id)
+            outcome = "blocked"
         except RetryAfter as error:
             # Telegram refused it (nothing was sent) even after the rate limiter's retries.
             wait = error.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             await reminders.release(claim.delivery_id, timedelta(seconds=max(1.0, seconds)))
+            outcome = "released"
         except TimedOut as error:
             # It may have arrived: a second copy would be worse than a missing one.
             await reminders.mark_unknown(claim.delivery_id, f"timed out: {error}")
+            outcome = "unknown"
         except BadRequest as error:
             await reminders.mark_failed(claim.delivery_id, error.message)
+            outcome = "failed"
         except NetworkError as error:
             await reminders.mark_unknown(claim.delivery_id, f"network: {error}")
+            outcome = "unknown"
         else:
             await reminders.mark_sent(claim.delivery_id, message.message_id)
+            outcome = "sent"
+        services.metrics.reminders.labels(status=outcome).inc()
 
 
 async def on_snooze(

@@ -200,3 +200,22 @@ class Milestone(Base):
     )
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     celebrated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """A webhook update that was handled to the end; Telegram may deliver one twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Worker(Base):
+    """A running bot process, seen recently: the reminder senders share the send budget."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

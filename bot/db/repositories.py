@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Delivery, ExerciseLevel, Milestone, Person, Run, SetLog
+from bot.db.models import (
+    Delivery,
+    ExerciseLevel,
+    Milestone,
+    Person,
+    ProcessedUpdate,
+    Run,
+    SetLog,
+    Worker,
+)
 
 
 def _insert_for(session: AsyncSession) -> type[postgresql.Insert] | type[sqlite.Insert]:
@@ -164,3 +173,23 @@ async def insert_milestone_once(
         .returning(Milestone.person_id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def insert_processed_update(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """Record a handled webhook update (a second record of the same id is a no-op)."""
+    insert = _insert_for(session)
+    await session.execute(
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, handled_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+
+
+async def upsert_worker(session: AsyncSession, worker: str, role: str, now: datetime) -> None:
+    """Insert or refresh a worker's heartbeat."""
+    insert = _insert_for(session)
+    await session.execute(
+        insert(Worker)
+        .values(id=worker, role=role, seen_at=now)
+        .on_conflict_do_update(index_elements=["id"], set_={"seen_at": now, "role": role})
+    )

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.metrics import Metrics
+from bot.services.data_rights import DataRightsService
+from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
@@ -25,3 +28,7 @@ class Services:
     settings: SettingsService
     reminders: ReminderService
     stats: StatsService
+    data_rights: DataRightsService
+    operations: OperationsService
+    metrics: Metrics
+    admin_ids: frozenset[int] = frozenset()

@@ -323,6 +323,30 @@ class ReminderService:
                 person.blocked = True
                 reschedule(person, self._clock())
 
+    async def release_mine(self) -> int:
+        """Give back every claim of this process that was not handed to Telegram yet.
+
+        Called on a clean shutdown, so another process sends them now, not after the lease.
+        """
+        released = 0
+        async with self._sessions.begin() as session:
+            mine = await session.scalars(
+                select(Delivery).where(
+                    Delivery.claimed_by == self.worker, Delivery.status == Status.CLAIMED
+                )
+            )
+            for delivery in mine.all():
+                person = await session.get(Person, delivery.person_id)
+                if person is not None and delivery.kind == DAILY:
+                    person.next_reminder_at = delivery.due_at
+                    person.next_reminder_day = delivery.local_date
+                    person.next_reminder_seq = delivery.seq
+                await session.delete(delivery)
+                released += 1
+        if released:
+            logger.info("released %d claimed reminder(s) on shutdown", released)
+        return released
+
     async def release(self, delivery_id: int, wait: timedelta) -> None:
         """Give a claim back after Telegram said 'too many requests': nothing was sent."""
         retry_at = self._clock() + wait
