@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--offline", action="store_true", help="chat in this terminal even if a token is set"
     )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates over HTTPS (WEBHOOK_URL, WEBHOOK_SECRET_TOKEN) instead of polling",
+    )
     role = run.add_mutually_exclusive_group()
     role.add_argument(
         "--reminders-only",
@@ -36,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take updates only; leave reminders to --reminders-only processes",
     )
+    commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    commands.add_parser("check", help="check the configuration and the database, and exit")
     return parser
 
 
@@ -58,7 +65,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.reminders_only:
         return int(asyncio.run(_run_reminders_only(settings)))
-    app = build_application(settings, reminders=not args.no_reminders)
+    role = "updates" if args.no_reminders else "all"
+    if args.webhook:
+        return _run_webhook(settings, role)
+    app = build_application(settings, reminders=not args.no_reminders, role=role)
     # Handles SIGINT/SIGTERM itself and shuts down cleanly (post_shutdown closes the database).
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -71,7 +81,7 @@ async def _run_reminders_only(settings: Settings) -> int:
     """
     from bot.app import build_application
 
-    app = build_application(settings, reminders=True)
+    app = build_application(settings, reminders=True, role="reminders")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -89,6 +99,67 @@ async def _run_reminders_only(settings: Settings) -> int:
     return 0
 
 
+def _run_webhook(settings: Settings, role: str) -> int:
+    """Serve the webhook until SIGINT/SIGTERM; in-flight updates finish before shutdown."""
+    import uvicorn
+
+    from bot.app import build_application
+    from bot.webhook import WebhookServer
+
+    problem = settings.webhook_problem()
+    if problem is not None:
+        print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
+    app = build_application(settings, reminders=role != "updates", role=role)
+    server = WebhookServer(app, settings)
+    config = uvicorn.Config(
+        server.asgi,
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+        lifespan="on",
+        access_log=False,
+        log_config=None,  # keep our handler, which redacts secrets
+        timeout_graceful_shutdown=30,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.db import migrate
+    from bot.db.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database schema is up to date")
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    """Print one line per check; exit 1 when the database cannot be reached."""
+    from sqlalchemy import text
+
+    from bot.db.engine import create_engine
+
+    print("configuration: ok")
+    token = "set" if settings.telegram_bot_token else "not set (the offline chat will start)"
+    print(f"telegram token: {token}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # report any failure to connect as one line
+        print(f"database: unreachable ({type(error).__name__})")
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"database: reachable ({engine.url.get_backend_name()})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, load settings, and run the chosen command."""
     args = _parser().parse_args(argv)
@@ -100,9 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     secrets = (
         [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
     )
-    configure_logging(settings.log_level, secrets)
+    if settings.webhook_secret_token:
+        secrets.append(settings.webhook_secret_token.get_secret_value())
+    configure_logging(settings.log_level, secrets, settings.log_format)
     if args.command == "run":
         return _run(settings, args)
+    if args.command == "migrate":
+        return int(asyncio.run(_migrate(settings)))
+    if args.command == "check":
+        return int(asyncio.run(_check(settings)))
     return 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -19,18 +20,48 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Format the record, then replace every secret in the result."""
-        text = super().format(record)
+        return self.redact(super().format(record))
+
+    def redact(self, text: str) -> str:
+        """Replace every secret in a text."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
 
 
-def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line, for log collectors; redacted like the text format."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__("%(message)s", secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON, secrets replaced."""
+        event = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return self.redact(json.dumps(event, ensure_ascii=False))
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def make_formatter(style: str, secrets: Iterable[str]) -> logging.Formatter:
+    """Return the text or JSON formatter, both redacting the secrets."""
+    if style == "json":
+        return JsonFormatter(secrets)
+    return RedactingFormatter(TEXT_FORMAT, secrets)
+
+
+def configure_logging(level: str, secrets: Iterable[str] = (), style: str = "text") -> None:
     """Send logs to stderr with redaction; quiet the HTTP client, which logs full URLs."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
-    )
+    handler.setFormatter(make_formatter(style, secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

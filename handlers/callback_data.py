@@ -302,6 +302,8 @@ def _parse_settings(kind: str, fields: list[str]) -> CallbackData | None:
             return SetReminders(on == "1")
         case "ok", []:
             return KeepDefaults()
-        case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok"), _):
+        case "dl", [("y" | "n") as answer]:
+            return ConfirmDelete(answer == "y")
+        case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok" | "dl"), _):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None

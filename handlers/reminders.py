@@ -42,7 +42,9 @@ class ReminderPace:
             return
         self.senders = senders
         rate = self.total / senders
-        self.limiter = AsyncLimiter(rate, 1)
+        # A bucket a tenth of a second deep: at most ~1.1x the rate in any one-second window
+        # (a one-second bucket would allow a burst of twice the rate at the start).
+        self.limiter = AsyncLimiter(max(1.0, rate / 10), 0.1)
         # Claim only what can be sent before the next sweep, so claims never go stale.
         self.batch = max(1, int(rate * self.interval))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.logs import make_formatter
 from content import Library, library
 
 # Where the PostgreSQL tests create their databases (trust auth on this machine and in CI).
@@ -121,3 +123,44 @@ class FakeClock:
 def clock() -> FakeClock:
     """Return a fake clock at Monday 2 March 2026, 08:00 UTC."""
     return FakeClock()
+
+
+# --- Every log line of the whole run, scanned for secrets by tests/test_zz_log_secrets.py ---
+
+# Every token and secret the tests hand to the bot.
+TEST_SECRETS = ("123456:TEST-token", "424242:" + "A" * 35, "s3cret-Webhook_token")
+
+
+class LogCapture(logging.Handler):
+    """Keep every record of the run, raw and as the production formatter writes it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.production = make_formatter("text", TEST_SECRETS)
+        self.raw_formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+        self.raw: list[str] = []
+        self.written: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.raw.append(self.raw_formatter.format(record))
+            self.written.append(self.production.format(record))
+        except Exception:  # a record that cannot be formatted must not break the run
+            self.handleError(record)
+
+
+LOG_CAPTURE = LogCapture()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Log as production does (INFO, the HTTP client quiet) and keep every line."""
+    root = logging.getLogger()
+    root.addHandler(LOG_CAPTURE)
+    root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the log scan last, when every other test has logged what it logs."""
+    last = [item for item in items if "test_zz_log_secrets" in item.nodeid]
+    items[:] = [item for item in items if item not in last] + last

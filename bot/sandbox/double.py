@@ -1346,6 +1346,18 @@ class BotApiDouble:
                 raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
             await self._state_signal.wait(remaining)
 
+    def known_user(self, user_id: int, first_name: str = "Ada") -> Person:
+        """Return a person whose chat with the bot already exists (they wrote before)."""
+        person = self.user(user_id, first_name)
+        self._chat_of(person)
+        return person
+
+    def take_updates(self) -> list[JsonDict]:
+        """Hand over every pending update and forget them, as Telegram does for a webhook."""
+        batch = list(self._pending)
+        self._pending.clear()
+        return batch
+
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by the bot."""

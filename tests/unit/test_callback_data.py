@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,17 +11,30 @@ from hypothesis import strategies as st
 from handlers.callback_data import (
     MAX_BYTES,
     CallbackDataError,
+    ConfirmDelete,
     ContinueRun,
+    KeepDefaults,
+    NotToday,
     Press,
     RunButton,
+    Section,
+    SetDays,
+    SetReminderRoutine,
+    SetReminders,
+    SetTime,
+    SetZone,
     ShowAbout,
     ShowPicker,
+    ShowSettings,
+    Snooze,
+    StartHere,
     StartRoutine,
     pack,
     parse,
 )
 
 ids = st.integers(min_value=0, max_value=2**62)
+routine_ids = st.from_regex(r"^[a-z][a-z0-9_]{1,15}$", fullmatch=True)
 counts = st.integers(min_value=0, max_value=10_000)
 datas = st.one_of(
     st.builds(StartRoutine, st.from_regex(r"^[a-z][a-z0-9_]{1,15}$", fullmatch=True)),
@@ -28,6 +43,17 @@ datas = st.one_of(
     st.just(ShowAbout()),
     st.builds(RunButton, ids, ids, st.sampled_from([p for p in Press if p is not Press.LOG])),
     st.builds(RunButton, ids, ids, st.just(Press.LOG), counts),
+    st.builds(StartHere, routine_ids),
+    st.builds(Snooze, ids, counts),
+    st.builds(NotToday, ids),
+    st.builds(ShowSettings, st.sampled_from(list(Section)), st.booleans()),
+    st.builds(SetZone, st.sampled_from(sorted(available_timezones())), st.booleans()),
+    st.builds(SetTime, st.integers(0, 24 * 60 - 1), st.booleans()),
+    st.builds(SetDays, st.sampled_from(["w", "a", *map(str, range(7))])),
+    st.builds(SetReminderRoutine, routine_ids),
+    st.builds(SetReminders, st.booleans()),
+    st.just(KeepDefaults()),
+    st.builds(ConfirmDelete, st.booleans()),
 )
 
 

@@ -1,0 +1,133 @@
+"""Webhook mode: an ASGI app (Starlette on uvicorn) that takes Telegram's updates over HTTPS.
+
+A reverse proxy terminates TLS and forwards to WEBHOOK_LISTEN:WEBHOOK_PORT. An update is
+answered 200 only after its handling has finished and its writes are committed, so a process
+killed mid-update makes Telegram deliver it again; a handler that raises is logged and the
+person gets an apology (the error handler), and the update is still acknowledged, so one
+poison update cannot block the queue. An update id handled before is acknowledged unhandled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.config import Settings
+from bot.metrics import CONTENT_TYPE
+from bot.services import Services
+from handlers.context import CoachApplication
+
+logger = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(settings: Settings) -> str:
+    """Return the path part of WEBHOOK_URL, where this process takes updates."""
+    path = urlsplit(settings.webhook_url or "").path
+    return path if path.startswith("/") and len(path) > 1 else "/telegram"
+
+
+class WebhookServer:
+    """The routes of one bot process: updates, /healthz and /metrics."""
+
+    def __init__(
+        self, app: CoachApplication, settings: Settings, *, set_webhook: bool = True
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self._set_webhook = set_webhook
+        secret = settings.webhook_secret_token
+        if secret is None:
+            raise ValueError("WEBHOOK_SECRET_TOKEN is required in webhook mode")
+        self._secret = secret.get_secret_value().encode()
+        self.asgi = Starlette(
+            routes=[
+                Route(webhook_path(settings), self.update, methods=["POST"]),
+                Route("/healthz", self.healthz, methods=["GET"]),
+                Route("/metrics", self.metrics, methods=["GET"]),
+            ],
+            lifespan=self._lifespan,
+        )
+
+    @property
+    def services(self) -> Services:
+        """Return the running bot's services."""
+        services = self.app.bot_data.services
+        if services is None:
+            raise RuntimeError("the bot is not running")
+        return services
+
+    @asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        app = self.app
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()  # the JobQueue (reminder sweep); updates come from the routes
+        if self._set_webhook:
+            await app.bot.set_webhook(
+                url=self.settings.webhook_url or "",
+                secret_token=self._secret.decode(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        logger.info("webhook mode: taking updates on %s", webhook_path(self.settings))
+        try:
+            yield
+        finally:
+            # uvicorn has stopped taking requests and let the ones in flight finish.
+            await app.stop()
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+
+    async def update(self, request: Request) -> Response:
+        """Handle one update from Telegram and acknowledge it once handled."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            # Log that it happened and from where, never what was sent.
+            client = request.client.host if request.client else "?"
+            logger.warning("webhook call refused: wrong or missing secret token (from %s)", client)
+            return Response(status_code=403)
+        try:
+            payload = json.loads(await request.body())
+            update = Update.de_json(payload, self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            logger.warning("webhook call refused: the body is not an update")
+            return Response(status_code=400)
+        operations = self.services.operations
+        if await operations.already_processed(update.update_id):
+            logger.info("update %s was handled before; acknowledged again", update.update_id)
+            return Response(status_code=200)
+        # The same road as polling: the per-chat processor, then the handlers (whose errors go
+        # to the error handler, so this returns normally after a handler raised).
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+        await operations.mark_processed(update.update_id)
+        return Response(status_code=200)
+
+    async def healthz(self, _: Request) -> Response:
+        """Report database reachability and sweep lag; 503 when the database is down."""
+        health = await self.services.operations.health()
+        body = {
+            "status": "ok" if health.database else "unavailable",
+            "database": "ok" if health.database else "unreachable",
+            "sweep_lag_seconds": round(health.sweep_lag_seconds, 3),
+        }
+        return JSONResponse(body, status_code=200 if health.database else 503)
+
+    async def metrics(self, _: Request) -> Response:
+        """Return the Prometheus metrics of this process."""
+        services = self.services
+        services.metrics.people_active.set(await services.operations.people_active())
+        health = await services.operations.health()
+        services.metrics.sweep_lag.set(health.sweep_lag_seconds)
+        return Response(services.metrics.render(), media_type=CONTENT_TYPE)
