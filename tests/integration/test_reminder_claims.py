@@ -124,3 +124,20 @@ async def test_the_same_day_cannot_be_claimed_twice_even_if_the_schedule_is_rewo
     async with sessions() as session:
         count = await session.scalar(select(func.count()).select_from(Delivery))
     assert count == 1
+
+
+async def test_a_clean_shutdown_hands_back_unsent_claims(sessions) -> None:
+    clock = FakeClock(START)
+    await add_people(sessions, clock, 3)
+    clock.now = DUE + timedelta(seconds=1)
+    leaving = ReminderService(sessions, clock, worker="leaving")
+    [first, second, third] = await leaving.claim_due(10)
+    await leaving.mark_sending(first.delivery_id)  # already in Telegram's hands: kept
+    await leaving.mark_sent(second.delivery_id, 1)
+    assert await leaving.release_mine() == 1
+    # Another process sends the released one right away, not after the lease.
+    [again] = await ReminderService(sessions, clock, worker="other").claim_due(10)
+    assert again.person_id == third.person_id and not again.recovered
+    async with sessions() as session:
+        statuses = sorted((await session.scalars(select(Delivery.status))).all())
+    assert statuses == ["claimed", "sending", "sent"]

@@ -1,0 +1,40 @@
+"""Logs: one line per event, text or JSON, secrets replaced wherever they appear."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.logs import make_formatter
+
+SECRET = "987654:ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvu"
+
+
+def record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
+    info = None
+    if exc:
+        try:
+            raise ValueError(f"failed calling https://api.telegram.org/bot{SECRET}/sendMessage")
+        except ValueError:
+            import sys
+
+            info = sys.exc_info()
+    return logging.LogRecord("bot.test", logging.ERROR, __file__, 1, message, args, info)
+
+
+def test_text_format_redacts_message_arguments_and_tracebacks() -> None:
+    formatter = make_formatter("text", [SECRET])
+    line = formatter.format(record("token %s in %r", SECRET, {"t": SECRET}, exc=True))
+    assert SECRET not in line
+    assert line.count("[REDACTED]") == 3
+    assert "ERROR bot.test: token [REDACTED]" in line
+
+
+def test_json_format_is_one_object_per_line_and_redacted() -> None:
+    formatter = make_formatter("json", [SECRET])
+    line = formatter.format(record("sent to %s", SECRET, exc=True))
+    assert "\n" not in line
+    event = json.loads(line)
+    assert event["level"] == "ERROR" and event["logger"] == "bot.test"
+    assert event["message"] == "sent to [REDACTED]"
+    assert "ValueError" in event["exception"] and SECRET not in line
