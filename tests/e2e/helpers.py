@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from bot.db.models import Delivery, Person
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import library
@@ -47,3 +48,19 @@ async def join(
         await person.press(T.btn_set_days)
         await person.press(T.btn_every_day)
     return person
+
+
+WEBHOOK_SECRET = "s3cret-Webhook_token"
+
+
+def webhook_settings(database_url: str, **extra: object) -> Settings:
+    """Return settings for a bot process in webhook mode behind the test's router."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        default_timezone="Europe/Berlin",
+        telegram_timeout_seconds=2.0,
+        webhook_url="https://coach.example.test/telegram",
+        webhook_secret_token=WEBHOOK_SECRET,
+        **extra,
+    )

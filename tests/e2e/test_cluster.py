@@ -15,7 +15,8 @@ from bot.db.models import Delivery, Person, ProcessedUpdate, SetLog
 from bot.sandbox.double import BotApiDouble
 from bot.sandbox.webhook_cluster import WebhookInstance, WebhookRouter
 from content import library
-from tests.e2e.test_webhook import SECRET, webhook_settings
+from tests.e2e.helpers import WEBHOOK_SECRET as SECRET
+from tests.e2e.helpers import webhook_settings
 
 T = library().texts
 DESK = library().routine("desk")
