@@ -79,7 +79,7 @@ async def test_one_persons_updates_spread_across_both_are_each_handled_once(clus
 async def test_reminders_for_a_thousand_people_sent_once_under_the_shared_limit(
     cluster, db
 ) -> None:
-    double, instances = cluster
+    double, _ = cluster
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
     for i in range(REMINDERS):
