@@ -77,3 +77,51 @@ def test_the_command_fails_with_one_line(tmp_path) -> None:
     assert done.stderr.strip().splitlines() == [
         "configuration error: DATABASE_URL: must be a sqlite:/// or postgresql:// URL"
     ]
+
+
+def run_command(tmp_path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_migrate_then_check(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/ops.db"
+    migrated = run_command(tmp_path, "migrate", DATABASE_URL=url)
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.strip() == "database schema is up to date"
+    checked = run_command(tmp_path, "check", DATABASE_URL=url)
+    assert checked.returncode == 0
+    assert checked.stdout.splitlines() == [
+        "configuration: ok",
+        "telegram token: not set (the offline chat will start)",
+        "database: reachable (sqlite)",
+    ]
+
+
+def test_check_reports_an_unreachable_database(tmp_path) -> None:
+    checked = run_command(tmp_path, "check", DATABASE_URL="postgresql://127.0.0.1:9/nowhere")
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines()[-1].startswith("database: unreachable")
+
+
+def test_webhook_mode_needs_its_settings(tmp_path) -> None:
+    done = run_command(tmp_path, "run", "--webhook", TELEGRAM_BOT_TOKEN=GOOD_TOKEN)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "configuration error: WEBHOOK_URL: is required in webhook mode"
+        " (the public https:// address)"
+    ]
+    done = run_command(
+        tmp_path, "run", WEBHOOK_SECRET_TOKEN="not allowed!", TELEGRAM_BOT_TOKEN=GOOD_TOKEN
+    )
+    assert done.returncode == 2
+    assert "WEBHOOK_SECRET_TOKEN: must be 1-256 characters" in done.stderr
+    assert "not allowed!" not in done.stderr
