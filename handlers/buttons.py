@@ -27,7 +27,7 @@ from handlers.callback_data import (
     StartRoutine,
     parse,
 )
-from handlers.common import person_ref, reply
+from handlers.common import answer, person_ref, reply
 from handlers.context import CoachContext
 
 logger = logging.getLogger(__name__)
@@ -43,20 +43,20 @@ async def on_button(update: Update, context: CoachContext) -> None:
         data = parse(query.data)
     except CallbackDataError as error:
         logger.info("unreadable callback data: %s", error)
-        await query.answer(texts.ans_invalid)
+        await answer(query, texts.ans_invalid)
         return
     if ref is None or query.message is None:
         # Presses on inline-mode messages have no chat; nothing here sends those.
-        await query.answer(texts.ans_invalid)
+        await answer(query, texts.ans_invalid)
         return
 
     match data:
         case ShowPicker():
-            await query.answer()
+            await answer(query)
             active = await context.services.routines.active(ref)
             await reply(update, render.picker(context.services.library, active))
         case ShowAbout():
-            await query.answer()
+            await answer(query)
             await reply(update, render.about(context.services.library))
         case StartRoutine(routine_id):
             await routine.start_routine(update, query, context, routine_id)

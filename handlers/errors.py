@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 
 from content import library
+from handlers.common import is_telegram_fault
 from handlers.context import CoachContext
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,15 @@ logger = logging.getLogger(__name__)
 
 async def on_error(update: object, context: CoachContext) -> None:
     """Log an unhandled handler error and leave the person with a way forward."""
-    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    # After a time-out the reply may well have arrived: an apology on top would be noise.
+    apologise_in_chat = not isinstance(error, TimedOut)
+    if is_telegram_fault(error):
+        # Telegram failed on a call no handler guarded: not a bug here, and what a handler
+        # saved stays saved; the next message or press shows the state again.
+        logger.warning("Telegram call failed while handling an update: %r", error)
+    else:
+        logger.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
     services = context.bot_data.services
@@ -25,7 +34,7 @@ async def on_error(update: object, context: CoachContext) -> None:
         if update.callback_query is not None:
             # The query may already be answered; Telegram then refuses, which is fine.
             await update.callback_query.answer(apology[:200])
-        elif update.effective_chat is not None:
+        elif update.effective_chat is not None and apologise_in_chat:
             await update.effective_chat.send_message(apology)
-    except TelegramError as error:
-        logger.warning("could not tell the person about the error: %s", error)
+    except TelegramError as failure:
+        logger.warning("could not tell the person about the error: %s", failure)

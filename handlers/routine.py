@@ -11,7 +11,15 @@ from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
 from handlers import render, stats_screens
 from handlers.callback_data import Press, RunButton
-from handlers.common import drop_keyboard, edit, edit_message, person_ref, reply, reply_to_query
+from handlers.common import (
+    answer,
+    drop_keyboard,
+    edit,
+    edit_message,
+    person_ref,
+    reply,
+    reply_to_query,
+)
 from handlers.context import CoachContext
 
 logger = logging.getLogger(__name__)
@@ -34,13 +42,13 @@ async def start_routine(
     ref = person_ref(update)
     assert ref is not None
     if routine_id not in services.library.routines:
-        await query.answer(services.library.texts.ans_unknown_routine)
+        await answer(query, services.library.texts.ans_unknown_routine)
         return
     view, is_new = await services.routines.start(ref, routine_id)
     if not is_new and view.message_id is not None:
-        await query.answer(services.library.texts.ans_already_started)
+        await answer(query, services.library.texts.ans_already_started)
         return
-    await query.answer(services.library.texts.ans_started)
+    await answer(query, services.library.texts.ans_started)
     await drop_keyboard(query)
     await _show_in_new_message(update, context, view)
 
@@ -54,13 +62,13 @@ async def start_here(
     message = query.message
     assert ref is not None and isinstance(message, Message)
     if routine_id not in services.library.routines:
-        await query.answer(services.library.texts.ans_unknown_routine)
+        await answer(query, services.library.texts.ans_unknown_routine)
         return
     view, is_new = await services.routines.start(ref, routine_id)
     if not is_new and view.message_id is not None and view.message_id != message.message_id:
-        await query.answer(services.library.texts.ans_already_started)
+        await answer(query, services.library.texts.ans_already_started)
         return
-    await query.answer(services.library.texts.ans_started)
+    await answer(query, services.library.texts.ans_started)
     await services.routines.attach_message(view.run_id, message.message_id)
     await edit(query, render.step(services.library, view))
 
@@ -75,9 +83,9 @@ async def continue_run(
     result = await services.routines.look(ref, run_id, version=None)
     view = result.view
     if result.verdict is not Verdict.UNCHANGED or view is None:
-        await query.answer(_refusal(context, result))
+        await answer(query, _refusal(context, result))
         return
-    await query.answer(services.library.texts.ans_continue)
+    await answer(query, services.library.texts.ans_continue)
     await drop_keyboard(query)
     await _show_in_new_message(update, context, view)
 
@@ -109,7 +117,7 @@ async def run_button(
     if data.press in (Press.COUNTS, Press.BACK):
         result = await services.routines.look(ref, data.run_id, data.version)
         if result.verdict is Verdict.UNCHANGED and result.view is not None:
-            await query.answer()
+            await answer(query)
             await edit(query, render.step(library, result.view, counts=data.press is Press.COUNTS))
             return
     else:
@@ -119,7 +127,7 @@ async def run_button(
         if result.verdict in (Verdict.APPLIED, Verdict.UNCHANGED) and result.view is not None:
             assert result.notice is not None
             record = result.view.records[-1] if result.view.records else None
-            await query.answer(render.answer(library, result.notice, record))
+            await answer(query, render.answer(library, result.notice, record))
             if result.verdict is Verdict.APPLIED:
                 finish = result.finish
                 line = stats_screens.summary_streak_line(library, finish.summary) if finish else ""
@@ -127,7 +135,7 @@ async def run_button(
                 for reached in finish.milestones if finish else []:
                     await reply_to_query(query, stats_screens.milestone_screen(library, reached))
             return
-    await query.answer(_refusal(context, result))
+    await answer(query, _refusal(context, result))
     await _repair(query, context, result)
 
 
@@ -141,13 +149,19 @@ def _refusal(context: CoachContext, result: PressResult) -> str:
 
 
 async def _repair(query: CallbackQuery, context: CoachContext, result: PressResult) -> None:
-    """Redraw the run's own message when a press came from an out-of-date drawing of it.
+    """Redraw a message the press came from when it shows an out-of-date state of the run.
 
     This covers an edit that failed after its press was saved: the next press repairs the view.
+    The pressed message always shows this run (its buttons carry the run id), but it need not be
+    the one the run knows: a send that timed out may still have arrived. Such a message is
+    redrawn too, and adopted when the run knows no message, or the person could tap it forever.
     """
     view = result.view
     message = query.message
-    if view is None or not isinstance(message, Message) or view.message_id != message.message_id:
+    if view is None or not isinstance(message, Message):
         return
-    if result.verdict in (Verdict.OUTDATED, Verdict.OVER):
-        await edit_message(message, render.step(context.services.library, view))
+    if result.verdict not in (Verdict.OUTDATED, Verdict.OVER):
+        return
+    if view.message_id is None and result.verdict is Verdict.OUTDATED:
+        await context.services.routines.attach_message(view.run_id, message.message_id)
+    await edit_message(message, render.step(context.services.library, view))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from types import TracebackType
+
+from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
@@ -36,6 +40,9 @@ class Sandbox:
         self._owns_double = double is None
         self.clock = clock
         self._app: CoachApplication | None = None
+        # Ids of the updates the bot has finished handling (handler and error handler done).
+        self._handled: set[int] = set()
+        self._handled_changed = asyncio.Event()
 
     @property
     def app(self) -> CoachApplication:
@@ -60,10 +67,30 @@ class Sandbox:
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
+        self._track_handling(app)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT)
+        # Every kind of update, as run_polling(allowed_updates=Update.ALL_TYPES) in production.
+        await app.updater.start_polling(
+            poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
+        )
         self._app = app
+
+    def _track_handling(self, app: CoachApplication) -> None:
+        """Note each update once the bot is done with it, for wait_handled()."""
+        processor = app.update_processor
+        handle = processor.do_process_update
+
+        async def tracked(update: object, coroutine: Awaitable[object]) -> None:
+            try:
+                await handle(update, coroutine)
+            finally:
+                if isinstance(update, Update):
+                    self._handled.add(update.update_id)
+                    self._handled_changed.set()
+
+        # An instance attribute wins over the method that process_update() calls.
+        processor.do_process_update = tracked  # type: ignore[method-assign]
 
     async def stop_bot(self) -> None:
         """Stop the application the way a clean shutdown does (the double keeps running)."""
@@ -105,6 +132,17 @@ class Sandbox:
         """Wait until the bot has fetched an update and finished handling everything queued."""
         await self.double.wait_delivered(update_id, timeout=timeout)
         await self.app.update_queue.join()
+
+    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has finished handling this one update (other chats may be busy).
+
+        Unlike settle(), this does not wait for the whole queue to drain, so many people can
+        act at once, each waiting only for their own taps.
+        """
+        async with asyncio.timeout(timeout):
+            while update_id not in self._handled:
+                self._handled_changed.clear()
+                await self._handled_changed.wait()
 
     @property
     def services(self) -> Services:

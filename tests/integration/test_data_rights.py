@@ -81,7 +81,9 @@ async def fill(sessions, ref: PersonRef) -> int:
                     started_at=NOW,
                     logged_at=NOW,
                 ),
-                ExerciseLevel(person_id=person.id, exercise_id="seated_ir", level=1, updated_at=NOW),
+                ExerciseLevel(
+                    person_id=person.id, exercise_id="seated_ir", level=1, updated_at=NOW
+                ),
                 Delivery(
                     person_id=person.id,
                     kind="daily",
@@ -122,8 +124,12 @@ async def test_delete_removes_every_row_about_the_person_and_only_theirs(session
     async with sessions() as session:
         for table in personal_tables():
             key = table.c.id if table.name == "people" else table.c.person_id
-            left = await session.scalar(select(func.count()).select_from(table).where(key == ada_id))
-            kept = await session.scalar(select(func.count()).select_from(table).where(key == bob_id))
+            left = await session.scalar(
+                select(func.count()).select_from(table).where(key == ada_id)
+            )
+            kept = await session.scalar(
+                select(func.count()).select_from(table).where(key == bob_id)
+            )
             assert (table.name, left, kept) == (table.name, 0, 1)
     assert await rights.export(ADA) is None
     assert not await rights.delete(ADA)

@@ -32,7 +32,9 @@ def uses(path: Path, prefix: str) -> bool:
 @pytest.mark.parametrize("path", modules("bot/domain") + modules("content"), ids=str)
 def test_domain_and_content_know_neither_telegram_nor_the_database(path: Path) -> None:
     assert not uses(path, "telegram") and not uses(path, "sqlalchemy")
-    assert not uses(path, "bot.services") and not uses(path, "bot.db") and not uses(path, "handlers")
+    assert (
+        not uses(path, "bot.services") and not uses(path, "bot.db") and not uses(path, "handlers")
+    )
 
 
 @pytest.mark.parametrize("path", modules("bot/services") + modules("bot/db"), ids=str)
