@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content clean
+.PHONY: run test bench lint check-content clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 ## test: set up and run the whole test suite (SQLite always, PostgreSQL when reachable)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## bench: set up and run the benchmarks (about 13 minutes); writes bench/RESULTS.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 ## lint: ruff and mypy, as CI runs them
 lint: $(STAMP)

@@ -1,0 +1,242 @@
+"""A bot process for the benchmarks, configured from the environment like the real one.
+
+    python -m bench.botproc coach [--reminders]
+        the real bot: `mobility-coach run`, with `--no-reminders` unless --reminders
+    python -m bench.botproc floor
+        the floor: the same bot object (Defaults, rate limiter, HTTP client) and update
+        processor, with two bare handlers and no database
+    python -m bench.botproc jobs --jobs N
+        the real bot without the sweep, plus one APScheduler job per person (run_daily), as
+        PTB's timerbot example schedules its timers
+
+Options: --unlimited lifts the rate limiter's overall 30/s cap (everything else stays), to
+measure capacity rather than the cap. SIGUSR1 starts the measured phase and SIGUSR2 ends it:
+--profile PATH profiles that phase with pyinstrument, --stats PATH writes the SQL statements
+and commits counted in it. SIGTERM stops the bot cleanly, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections import Counter
+from datetime import time as clock_time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
+
+FLOOR_DONE = "✅ Done"
+
+
+def _unlimited_rate_limiter() -> None:
+    """Keep AIORateLimiter (retries, group limits) but without the overall per-second cap."""
+    original = AIORateLimiter.__init__
+
+    def init(self: AIORateLimiter, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._base_limiter = None
+
+    AIORateLimiter.__init__ = init  # type: ignore[method-assign]
+
+
+class Marks:
+    """The measured phase between SIGUSR1 and SIGUSR2: SQL counts and an optional profile."""
+
+    def __init__(self, profile: Path | None, stats: Path | None) -> None:
+        self.profile_path = profile
+        self.stats_path = stats
+        self.statements: Counter[str] = Counter()
+        self.commits = 0
+        self.active = False
+        self.profiler: Any = None
+        self.session: Any = None
+        self.summary: dict[str, Any] | None = None
+        self.threads_before: dict[int, float] = {}
+        self.thread_cpu: Counter[str] = Counter()
+        if stats is not None:
+            event.listen(Engine, "before_cursor_execute", self._on_statement)
+            event.listen(Engine, "commit", self._on_commit)
+        signal.signal(signal.SIGUSR1, self._start)
+        signal.signal(signal.SIGUSR2, self._stop)
+
+    def _on_statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.active:
+            self.statements[statement.lstrip().split(None, 1)[0].upper()] += 1
+
+    def _on_commit(self, _conn: Any) -> None:
+        if self.active:
+            self.commits += 1
+
+    def _start(self, _signum: int, _frame: FrameType | None) -> None:
+        self.active = True
+        self.threads_before = _thread_cpu()
+        if self.profile_path is not None:
+            from pyinstrument import Profiler
+
+            # Every 4 ms on the coarse wall clock: cheap enough not to change what is measured
+            # (a CPU-time timer would be read on every call and slow the bot down severalfold).
+            self.profiler = Profiler(interval=0.004, async_mode="disabled")
+            self.profiler.start()
+
+    def _stop(self, _signum: int, _frame: FrameType | None) -> None:
+        self.active = False
+        after = _thread_cpu()
+        main_id = threading.get_native_id()
+        for tid, seconds in after.items():
+            name = "main" if tid == main_id else "other threads (aiosqlite, resolver, ...)"
+            self.thread_cpu[name] += seconds - self.threads_before.get(tid, 0.0)
+        if self.profiler is not None:
+            # Only stop here; the report is written at exit, so a SIGTERM is not held up.
+            self.session = self.profiler.stop()
+            self.profiler = None
+
+    @staticmethod
+    def profiler_html(session: Any) -> str:
+        from pyinstrument.renderers import HTMLRenderer
+
+        return str(HTMLRenderer().render(session))
+
+    def write(self) -> None:
+        """Write what was counted and the profile (at exit)."""
+        if self.session is not None and self.profile_path is not None:
+            from bench.profiling import summarise
+
+            self.profile_path.write_text(self.profiler_html(self.session))
+            self.session.save(str(self.profile_path.with_suffix(".pyisession")))
+            self.summary = summarise(self.session)
+        if self.stats_path is None:
+            return
+        data = {
+            "statements": dict(self.statements),
+            "total_statements": sum(self.statements.values()),
+            "commits": self.commits,
+            "thread_cpu_s": dict(self.thread_cpu),
+            "profile": self.summary,
+        }
+        self.stats_path.write_text(json.dumps(data, indent=2))
+
+
+def _thread_cpu() -> dict[int, float]:
+    """Return the CPU seconds of each thread of this process (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    result: dict[int, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return result
+
+
+def _keyboard(step: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"{FLOOR_DONE} {step}", callback_data=f"floor:{step}")]]
+    )
+
+
+async def _floor_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message("Step <b>0</b>", reply_markup=_keyboard(0))
+
+
+async def _floor_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    step = int(query.data.split(":", 1)[1]) + 1
+    await query.answer(f"Done {step}")
+    await query.edit_message_text(f"Step <b>{step}</b>", reply_markup=_keyboard(step))
+
+
+def floor_application(settings: Any) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Return the floor bot: the real bot object and update processor, bare handlers."""
+    from bot.app import build_application
+
+    real = build_application(settings, reminders=False)
+    floor = ApplicationBuilder().bot(real.bot).concurrent_updates(real.update_processor).build()
+    floor.add_handler(CommandHandler("routine", _floor_command))
+    floor.add_handler(CallbackQueryHandler(_floor_button))
+    return floor
+
+
+def _add_person_jobs(app: Any, count: int) -> None:
+    """One daily job per person, as PTB's timerbot example schedules its timers."""
+
+    async def remind(context: Any) -> None:  # pragma: no cover - never due during the run
+        await context.bot.send_message(context.job.chat_id, "⏰ Time for your hips")
+
+    assert app.job_queue is not None
+    original = app.post_init
+
+    async def post_init(application: Any) -> None:
+        if original is not None:
+            await original(application)
+        for index in range(count):
+            user_id = 10_000_000 + index
+            application.job_queue.run_daily(
+                remind,
+                time=clock_time(9, 0),
+                days=(0, 1, 2, 3, 4),
+                chat_id=user_id,
+                user_id=user_id,
+                name=str(user_id),
+                data={"routine": "desk"},
+            )
+
+    app.post_init = post_init
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.botproc")
+    parser.add_argument("mode", choices=["coach", "floor", "jobs"])
+    parser.add_argument("--reminders", action="store_true", help="run the reminder sweep")
+    parser.add_argument("--unlimited", action="store_true", help="lift the overall 30/s cap")
+    parser.add_argument("--profile", type=Path)
+    parser.add_argument("--stats", type=Path)
+    parser.add_argument("--jobs", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.unlimited:
+        _unlimited_rate_limiter()
+    marks = Marks(args.profile, args.stats)
+    try:
+        if args.mode == "coach":
+            from bot.__main__ import main as bot_main
+
+            return bot_main(["run"] if args.reminders else ["run", "--no-reminders"])
+        from bot.app import build_application
+        from bot.config import load_settings
+        from bot.logs import configure_logging
+
+        settings = load_settings()
+        token = settings.telegram_bot_token
+        configure_logging(settings.log_level, [token.get_secret_value()] if token else [])
+        if args.mode == "floor":
+            app: Any = floor_application(settings)
+        else:
+            app = build_application(settings, reminders=False)
+            _add_person_jobs(app, args.jobs)
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 0
+    finally:
+        marks.write()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""Benchmark 1, button cost: 50 people doing desk routines through the real bot, against a floor.
+
+The bot runs in its own process (as in production), so its CPU time is its own; the double and
+the simulated people run in this process. The floor is the same bot object (Defaults, rate
+limiter, HTTP client) and update processor with two bare handlers (a command that sends a
+message with a button; a button that answers and edits) and no database.
+
+Two regimes, each on SQLite and PostgreSQL, floor and coach:
+- paced: every person waits 1.5-2.5 s between taps (about 25 updates/s offered, under the
+  rate limiter's 30/s): latency and CPU cost at a realistic load, with the production limiter.
+- saturated: nobody waits, and the rate limiter's overall 30/s cap is lifted in both bots
+  (retries and everything else stay): capacity, i.e. the most updates per second each handles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    OUT,
+    QUICK,
+    TOKEN,
+    Child,
+    child_env,
+    cpu_of,
+    database,
+    database_kinds,
+    machine_info,
+    median,
+    percentile,
+    pg_backend_pids,
+    ratio,
+    save,
+    say,
+    setup_logging,
+    table,
+    wait_polling,
+)
+from bench.driver import coach_scenario, floor_scenario, latencies, run_load
+from bot.sandbox.double import BotApiDouble
+
+PEOPLE = 10 if QUICK else 50
+WARMUP_PEOPLE = 5
+FIRST_ID = 100_000
+
+
+@dataclass(frozen=True)
+class Regime:
+    """How the people behave and whether the rate limiter's overall cap stays."""
+
+    name: str
+    think: tuple[float, float] | None
+    unlimited: bool
+    routines: int
+
+
+REGIMES = (
+    Regime("paced", (1.5, 2.5), unlimited=False, routines=1),
+    Regime("saturated", None, unlimited=True, routines=1),
+)
+
+
+async def measure(
+    kind: str,
+    regime: Regime,
+    app: str,
+    workdir: Path,
+    *,
+    profile: Path | None = None,
+    people: int = PEOPLE,
+    tag: str = "button",
+) -> dict[str, Any]:
+    """Run one bot (coach or floor) under one regime; return its figures."""
+    scenario = coach_scenario() if app == "coach" else floor_scenario()
+    stats_path = workdir / f"{tag}-{kind}-{regime.name}-{app}.stats.json"
+    args = ["-m", "bench.botproc", app, "--stats", str(stats_path)]
+    if regime.unlimited:
+        args.append("--unlimited")
+    if profile is not None:
+        args += ["--profile", str(profile)]
+    async with database(kind, workdir) as db, BotApiDouble(token=TOKEN) as double:
+        child = Child(
+            args,
+            child_env(db.url, double, LOG_LEVEL="INFO"),
+            OUT / "logs" / f"{tag}-{kind}-{regime.name}-{app}.log",
+            workdir,
+        )
+        child.start()
+        try:
+            await wait_polling(double, child)
+            warm_ids = range(FIRST_ID + 90_000, FIRST_ID + 90_000 + WARMUP_PEOPLE)
+            await run_load(double, scenario, warm_ids, routines=1, think=None, seed=7)
+            pg_pids = await pg_backend_pids(db.name) if kind == "postgresql" else []
+            pg_before = cpu_of(pg_pids)
+            cpu_before, own_before = child.cpu_seconds(), time.process_time()
+            child.signal(signal.SIGUSR1)
+            load = await run_load(
+                double,
+                scenario,
+                range(FIRST_ID, FIRST_ID + people),
+                routines=regime.routines,
+                think=regime.think,
+                seed=42,
+            )
+            child.signal(signal.SIGUSR2)
+            cpu_after, own_after = child.cpu_seconds(), time.process_time()
+            pg_after = cpu_of(await pg_backend_pids(db.name)) if kind == "postgresql" else {}
+        finally:
+            # A profiled bot writes its report on the way out.
+            ended = await child.stop(timeout=30 if profile is None else 180)
+        if ended.code != 0:
+            raise RuntimeError(f"{app} bot exited with {ended.code}:\n{child.tail()}")
+        timed, last = latencies(double, load.actions)
+        throttled = double.throttled
+    values = [latency for _, latency in timed]
+    by_step: dict[int, list[float]] = {}
+    for action, latency in timed:
+        by_step.setdefault(action.step, []).append(latency)
+    stats: dict[str, Any] = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    updates = len(load.actions)
+    wall = max(last, load.ended) - load.started
+    pg_cpu = sum(pg_after.get(pid, 0.0) - pg_before.get(pid, 0.0) for pid in pg_after)
+    return {
+        "kind": kind,
+        "regime": regime.name,
+        "app": app,
+        "people": people,
+        "updates": updates,
+        "answered": len(values),
+        "wall_s": wall,
+        "updates_per_s": updates / wall if wall > 0 else float("nan"),
+        "bot_cpu_ms_per_update": 1000 * (cpu_after - cpu_before) / updates,
+        "pg_cpu_ms_per_update": 1000 * pg_cpu / updates,
+        "driver_cpu_ms_per_update": 1000 * (own_after - own_before) / updates,
+        "p50_ms": 1000 * median(values),
+        "p90_ms": 1000 * percentile(values, 90),
+        "p99_ms": 1000 * percentile(values, 99),
+        "max_ms": 1000 * max(values, default=float("nan")),
+        "by_step": {
+            step: {
+                "p50_ms": 1000 * median(found),
+                "p99_ms": 1000 * percentile(found, 99),
+                "count": len(found),
+            }
+            for step, found in sorted(by_step.items())
+        },
+        "thread_cpu_ms_per_update": {
+            name: 1000 * seconds / len(load.actions)
+            for name, seconds in stats.get("thread_cpu_s", {}).items()
+        },
+        "sql_statements_per_update": stats.get("total_statements", 0) / updates,
+        "commits_per_update": stats.get("commits", 0) / updates,
+        "statements": stats.get("statements", {}),
+        "profile": stats.get("profile"),
+        "throttled": throttled,
+    }
+
+
+def compare(floor: dict[str, Any], coach: dict[str, Any]) -> dict[str, float]:
+    """Return coach / floor for each figure (throughput: floor / coach, so higher is worse)."""
+    return {
+        "throughput": ratio(floor["updates_per_s"], coach["updates_per_s"]),
+        "cpu": ratio(
+            coach["bot_cpu_ms_per_update"] + coach["pg_cpu_ms_per_update"],
+            floor["bot_cpu_ms_per_update"] + floor["pg_cpu_ms_per_update"],
+        ),
+        "p50": ratio(coach["p50_ms"], floor["p50_ms"]),
+        "p99": ratio(coach["p99_ms"], floor["p99_ms"]),
+    }
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    """Return the tables of figures and ratios."""
+    rows = [
+        (
+            r["kind"],
+            r["regime"],
+            r["app"],
+            r["updates"],
+            r["updates_per_s"],
+            r["bot_cpu_ms_per_update"],
+            r["pg_cpu_ms_per_update"] if r["kind"] == "postgresql" else "",
+            r["p50_ms"],
+            r["p99_ms"],
+            r["sql_statements_per_update"],
+            r["commits_per_update"],
+        )
+        for r in results
+    ]
+    figures = table(
+        [
+            "database",
+            "regime",
+            "bot",
+            "updates",
+            "updates/s",
+            "bot CPU ms/update",
+            "PG server CPU ms/update",
+            "p50 ms",
+            "p99 ms",
+            "SQL statements/update",
+            "commits/update",
+        ],
+        rows,
+    )
+    ratio_rows = []
+    for floor in (r for r in results if r["app"] == "floor"):
+        coach = next(
+            (
+                r
+                for r in results
+                if r["app"] == "coach"
+                and r["kind"] == floor["kind"]
+                and r["regime"] == floor["regime"]
+            ),
+            None,
+        )
+        if coach is None:
+            continue
+        c = compare(floor, coach)
+        ratio_rows.append(
+            (
+                floor["kind"],
+                floor["regime"],
+                c["throughput"],
+                c["cpu"],
+                c["p50"],
+                c["p99"],
+                max(c.values()) <= 1.5,
+            )
+        )
+    ratios = table(
+        [
+            "database",
+            "regime",
+            "throughput floor/coach",
+            "CPU/update coach/floor",
+            "p50 coach/floor",
+            "p99 coach/floor",
+            "all within 1.5x",
+        ],
+        ratio_rows,
+    )
+    return figures + "\n\n" + ratios
+
+
+async def main() -> None:
+    setup_logging()
+    started = time.time()
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-buttons-") as tmp:
+        workdir = Path(tmp)
+        for kind in await database_kinds():
+            for regime in REGIMES:
+                for app in ("floor", "coach"):
+                    say(f"button cost: {kind}, {regime.name}, {app} ...")
+                    result = await measure(kind, regime, app, workdir)
+                    say(
+                        f"  {result['updates']} updates, {result['updates_per_s']:.1f}/s, "
+                        f"bot CPU {result['bot_cpu_ms_per_update']:.2f} ms/update, "
+                        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms"
+                    )
+                    results.append(result)
+    text = render(results)
+    print(text, flush=True)
+    save(
+        "button_cost",
+        {
+            "machine": await machine_info(),
+            "people": PEOPLE,
+            "regimes": [r.__dict__ for r in REGIMES],
+            "results": results,
+            "table": text,
+            "seconds": time.time() - started,
+        },
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,299 @@
+"""Write bench/RESULTS.md from the figures the benchmarks saved in bench/out/."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, fmt, load, ratio, table
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+STEP_NAMES = {0: "/routine", 1: "start the routine"}
+
+
+def _verdict(ok: bool | None) -> str:
+    if ok is None:
+        return "not measured"
+    return "**met**" if ok else "**not met**"
+
+
+def _machine(machine: dict[str, Any], started: datetime, total: float) -> str:
+    load_start = ", ".join(f"{x:.2f}" for x in machine.get("loadavg", []))
+    load_end = ", ".join(f"{x:.2f}" for x in machine.get("loadavg_end", []))
+    rows = [
+        ("started (UTC)", started.strftime("%Y-%m-%d %H:%M")),
+        ("wall time of the whole run", f"{total / 60:.1f} min"),
+        ("cores", machine.get("cores")),
+        ("CPU", machine.get("cpu")),
+        ("Python", machine.get("python")),
+        ("SQLite", machine.get("sqlite")),
+        ("PostgreSQL", machine.get("postgresql") or "not reachable (skipped)"),
+        ("python-telegram-bot", machine.get("python-telegram-bot")),
+        ("SQLAlchemy", machine.get("sqlalchemy")),
+        ("platform", machine.get("platform")),
+        ("load average at start / end (1, 5, 15 min)", f"{load_start} / {load_end}"),
+    ]
+    return table(["", ""], rows)
+
+
+def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    goals: list[tuple[str, str, str]] = []
+    if data is None:
+        return "Not run.", [("button cost within 1.5x of the floor", "n/a", _verdict(None))]
+    results: list[dict[str, Any]] = data["results"]
+    parts = [
+        f"{data['people']} simulated people each do full desk routines (/routine, the desk "
+        "routine button, then Done on each of the 6 steps: 8 updates a routine) at the same "
+        "time, through the real bot and the double. The bot runs in its own process "
+        "(`python -m bench.botproc coach`, which is `mobility-coach run --no-reminders`), so "
+        "its CPU time is its own; the double and the people run in the benchmark process. "
+        "The **floor** is the same bot object (Defaults, AIORateLimiter, HTTP client) and "
+        "update processor with two bare handlers: /routine sends a message with one button; "
+        "the button answers and edits the message; no database. Latency runs from pushing the "
+        "update into the double until the bot's last call for it (the answer, the edit or the "
+        "new message) arrived, from the double's own timestamps. CPU is the bot process's "
+        "user+system time over the measured phase (all threads) plus, on PostgreSQL, the "
+        "server processes serving its database.",
+        "- **paced**: each person waits 1.5-2.5 s between taps (about 25 updates/s offered, "
+        "under the rate limiter's 30 calls/s): latency and CPU at a realistic load, with the "
+        "production rate limiter.\n"
+        "- **saturated**: nobody waits, and the rate limiter's overall 30/s cap is lifted in "
+        "both bots (everything else stays): the most updates per second each can handle. With "
+        "the cap in place both bots would be held at about 30 chat calls per second, and the "
+        "comparison would only show the cap. Latency at saturation is queueing (50 people / "
+        "throughput) and is not a goal figure.",
+        data["table"],
+    ]
+    step_rows = []
+    for r in results:
+        if r["regime"] != "paced":
+            continue
+        steps = r.get("by_step", {})
+        done = [v["p50_ms"] for k, v in steps.items() if int(k) >= 2]
+        step_rows.append(
+            (
+                r["kind"],
+                r["app"],
+                steps.get("0", {}).get("p50_ms", math.nan),
+                steps.get("1", {}).get("p50_ms", math.nan),
+                sum(done) / len(done) if done else math.nan,
+                r.get("thread_cpu_ms_per_update", {}).get("main", math.nan),
+                sum(v for k, v in r.get("thread_cpu_ms_per_update", {}).items() if k != "main"),
+            )
+        )
+    if step_rows:
+        parts.append(
+            "Paced regime, by step (p50 latency, ms) and where the bot's CPU went (ms/update):"
+            "\n\n"
+            + table(
+                [
+                    "database",
+                    "bot",
+                    "command p50",
+                    "first press p50",
+                    "later presses p50 (mean)",
+                    "main thread CPU",
+                    "other threads CPU (aiosqlite)",
+                ],
+                step_rows,
+            )
+        )
+    worst = 0.0
+    for floor in (r for r in results if r["app"] == "floor"):
+        coach = next(
+            (
+                r
+                for r in results
+                if r["app"] == "coach"
+                and r["kind"] == floor["kind"]
+                and r["regime"] == floor["regime"]
+            ),
+            None,
+        )
+        if coach is None:
+            continue
+        cpu = ratio(
+            coach["bot_cpu_ms_per_update"] + coach["pg_cpu_ms_per_update"],
+            floor["bot_cpu_ms_per_update"] + floor["pg_cpu_ms_per_update"],
+        )
+        figures = [("CPU/update", cpu)]
+        if floor["regime"] == "paced":
+            figures += [
+                ("p50", ratio(coach["p50_ms"], floor["p50_ms"])),
+                ("p99", ratio(coach["p99_ms"], floor["p99_ms"])),
+            ]
+        else:
+            figures.append(("throughput", ratio(floor["updates_per_s"], coach["updates_per_s"])))
+        for name, value in figures:
+            worst = max(worst, value)
+            goals.append(
+                (
+                    f"button cost, {floor['kind']}, {floor['regime']}: {name} coach/floor "
+                    "at most 1.5",
+                    fmt(value),
+                    _verdict(value <= 1.5),
+                )
+            )
+    parts.append(
+        "Goal: within 1.5x of the floor: "
+        + _verdict(worst <= 1.5 if goals else None)
+        + f" (worst ratio {fmt(worst)}). The profile below says where the difference goes."
+    )
+    return "\n\n".join(parts), goals
+
+
+def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    if data is None:
+        return "Not run.", [("fan-out at least 95% of 30/s, no 429", "n/a", _verdict(None))]
+    main = data["main"]
+    ok = main["share_of_ceiling"] >= 0.95 and main["throttled_429"] == 0
+    rate = main["rate_setting"]
+    parts = [
+        f"{main['people']:,} people are loaded with SQL, all due at the same instant (everyone "
+        "who chose 09:00 in one zone), a few seconds after the bot starts. The bot is the real "
+        f"program, `python -m bot run` (long polling and the APScheduler sweep every 2 s), with "
+        f"REMINDER_RATE={rate:g}; the double enforces Telegram's limits (30 sends/s overall and "
+        "1/s per chat, sliding one-second windows, 429 with retry_after beyond). Rates and "
+        "lateness come from the double's records of the sends that succeeded; the sustained "
+        "rate runs from the first reminder to the last.",
+        data["table"],
+        f"Goal: at least 95% of 30/s with zero 429s: {_verdict(ok)} "
+        f"({100 * main['share_of_ceiling']:.1f}%, {main['throttled_429']} 429s; "
+        f"{main['pauses']} pauses of more than two send intervals, {main['paused_s']:.2f} s in "
+        f"all; deliveries recorded: {main['deliveries']}).",
+    ]
+    live = data.get("live") or []
+    if live:
+        lines = [
+            "What the reminders' share leaves for live replies: the same fan-out for "
+            f"{live[0]['live']['people']} people tapping through routines (1.5-2.5 s between "
+            "taps) at the same time:"
+        ]
+        for r in live:
+            lines.append(
+                f"- REMINDER_RATE={r['rate_setting']:g}: reminders at "
+                f"{r['sustained_per_s']:.1f}/s, {r['throttled_429']} 429s, taps p50 "
+                f"{r['live']['p50_ms']:.0f} ms, p99 {r['live']['p99_ms']:.0f} ms."
+            )
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts), [
+        (
+            f"fan-out at REMINDER_RATE={rate:g}: share of 30/s at least 95%, zero 429s",
+            f"{100 * main['share_of_ceiling']:.1f}%, {main['throttled_429']} 429s",
+            _verdict(ok),
+        )
+    ]
+
+
+def _schedule_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    if data is None:
+        return "Not run.", [("claim 1M/10k at most 2", "n/a", _verdict(None))]
+    results: list[dict[str, Any]] = data["results"]
+    goals = []
+    for kind in dict.fromkeys(r["kind"] for r in results):
+        mine = [r for r in results if r["kind"] == kind]
+        value = ratio(mine[-1]["median_ms"], mine[0]["median_ms"])
+        index = all(r["uses_index"] for r in mine)
+        goals.append(
+            (
+                f"claim time {mine[-1]['people']:,}/{mine[0]['people']:,} people, {kind}, "
+                "at most 2 (and the index used)",
+                f"{fmt(value)}, index {'used' if index else 'NOT used'}",
+                _verdict(value <= 2 and index),
+            )
+        )
+    text = (
+        "People are bulk-loaded with SQL (90% due some time in the next week, 10% with "
+        "reminders off, a few batches due now, scattered among the ids; PostgreSQL gets the "
+        "VACUUM ANALYZE autovacuum would run after such a load). One claim is "
+        f"`ReminderService.claim_due({data['batch']})`, the production batch (REMINDER_RATE x "
+        "SWEEP_INTERVAL_SECONDS of the default settings); after a warm-up claim it is timed "
+        f"{data['repetitions']} times (each claims the next batch) and the median is kept. The "
+        "claim's SELECT on people is captured as the service sends it and explained.\n\n"
+        + data["table"]
+    )
+    return text, goals
+
+
+def _memory_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    if data is None:
+        return "Not run.", [("memory 1M/100 at most 1.1", "n/a", _verdict(None))]
+    results: list[dict[str, Any]] = data["results"]
+    small, large = results[0], results[1]
+    value = ratio(large["peak_rss_mib"], small["peak_rss_mib"])
+    text = (
+        "Each figure is one child process running the real bot (`python -m bot run`: polling "
+        "and the sweep) on a SQLite database holding the people (40 of them due, so the sweep "
+        f"sends real reminders), stopped with SIGTERM {data['run_seconds']:g} s after it began "
+        "polling (and, for ours, after the due reminders went out); peak RSS is ru_maxrss from "
+        "wait4(). The per-person job approach is the same bot without the sweep plus one "
+        "`JobQueue.run_daily` job per person, as PTB's timerbot example schedules timers.\n\n"
+        + data["table"]
+    )
+    return text, [
+        (
+            f"peak RSS {large['people']:,}/{small['people']:,} people (ours) at most 1.1",
+            f"{value:.3f}",
+            _verdict(value <= 1.1),
+        )
+    ]
+
+
+def _profile_section(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return "Not run."
+    coach = data["results"].get("coach", {})
+    floor = data["results"].get("floor", {})
+
+    def cpu(result: dict[str, Any]) -> str:
+        return fmt(result.get("bot_cpu_ms_per_update", math.nan))
+
+    return (
+        f"pyinstrument (every 4 ms, main thread, wall clock) on the bot process while "
+        f"{data['people']} people tap through {data['routines']} desk routine(s) each as fast "
+        "as they can (SQLite, the rate limiter's cap lifted), from the first tap to the last; "
+        "the floor and the coach alike. Profiling slows the bot down (CPU per update while "
+        f"profiled: floor {cpu(floor)} ms, coach {cpu(coach)} ms), so read the shares. "
+        "SQLite's own work runs in aiosqlite's thread and is not in these samples (the CPU "
+        "split by thread is in the button cost section). The full profiles: "
+        "`bench/out/profile-floor.html`, `bench/out/profile-coach.html`.\n\n" + data["table"]
+    )
+
+
+def write_results(
+    *,
+    command: str,
+    machine: dict[str, Any],
+    started: datetime,
+    total_seconds: float,
+    timings: dict[str, float],
+    failed: list[str],
+) -> Path:
+    """Write RESULTS.md from the saved figures; return its path."""
+    button, button_goals = _button_section(load("button_cost"))
+    fanout, fanout_goals = _fanout_section(load("reminder_fanout"))
+    schedule, schedule_goals = _schedule_section(load("schedule_scale"))
+    memory, memory_goals = _memory_section(load("memory"))
+    profile = _profile_section(load("profile"))
+    goals = button_goals + fanout_goals + schedule_goals + memory_goals
+    per_bench = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
+    sections = [
+        "# Benchmark results",
+        f"Produced by `{command}` (each benchmark in its own process; `python -m bench NAME` "
+        "runs one). The machine is small, shared and noisy, so every speed figure is judged as "
+        "a ratio against a floor measured in the same run; absolute figures are for context. "
+        "Raw figures, child logs and profiles of the run are in `bench/out/` (not committed).",
+        _machine(machine, started, total_seconds),
+        f"Time per benchmark: {per_bench}."
+        + (f" **Failed: {', '.join(failed)}.**" if failed else ""),
+        "## Goals\n\n" + table(["goal", "this run", "verdict"], goals),
+        "## 1. Button cost (`bench/button_cost.py`)\n\n" + button,
+        "## 2. Reminder fan-out (`bench/reminder_fanout.py`)\n\n" + fanout,
+        "## 3. Schedule scale (`bench/schedule_scale.py`)\n\n" + schedule,
+        "## 4. Memory (`bench/memory.py`)\n\n" + memory,
+        "## 5. Profile of the button path (`bench/profile_buttons.py`)\n\n" + profile,
+    ]
+    RESULTS.write_text("\n\n".join(sections) + "\n")
+    return RESULTS
