@@ -118,20 +118,20 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
             coach["bot_cpu_ms_per_update"] + coach["pg_cpu_ms_per_update"],
             floor["bot_cpu_ms_per_update"] + floor["pg_cpu_ms_per_update"],
         )
-        figures = [("CPU/update", cpu)]
+        figures = [("CPU/update coach/floor", cpu)]
         if floor["regime"] == "paced":
             figures += [
-                ("p50", ratio(coach["p50_ms"], floor["p50_ms"])),
-                ("p99", ratio(coach["p99_ms"], floor["p99_ms"])),
+                ("p50 coach/floor", ratio(coach["p50_ms"], floor["p50_ms"])),
+                ("p99 coach/floor", ratio(coach["p99_ms"], floor["p99_ms"])),
             ]
         else:
-            figures.append(("throughput", ratio(floor["updates_per_s"], coach["updates_per_s"])))
+            throughput = ratio(floor["updates_per_s"], coach["updates_per_s"])
+            figures.append(("throughput floor/coach", throughput))
         for name, value in figures:
             worst = max(worst, value)
             goals.append(
                 (
-                    f"button cost, {floor['kind']}, {floor['regime']}: {name} coach/floor "
-                    "at most 1.5",
+                    f"button cost, {floor['kind']}, {floor['regime']}: {name} at most 1.5",
                     fmt(value),
                     _verdict(value <= 1.5),
                 )
@@ -164,6 +164,18 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         f"{main['pauses']} pauses of more than two send intervals, {main['paused_s']:.2f} s in "
         f"all; deliveries recorded: {main['deliveries']}).",
     ]
+    parts.append(
+        "Why this REMINDER_RATE: Telegram (and the double) allow 30 sends in any one-second "
+        "window. The sweep sends through a gate that keeps sends at least 1/REMINDER_RATE "
+        "apart, so no window holds more than REMINDER_RATE rounded up; it achieves about 97% "
+        "of its setting (the gate's wake-ups run a little late, and sends pause when a claim "
+        "holds SQLite's write lock for longer than the second of sends marked ahead), so 95% "
+        "of 30/s needs a setting of about 29.5 (29 gave 93-95% in trials). That leaves no "
+        "slack: one send arriving early (jitter) makes a 31st in a window, Telegram answers "
+        "429, PTB's AIORateLimiter holds every call of the bot for retry_after + 0.1 s, and the "
+        "sends that queued meanwhile go out together and draw more 429s. And it leaves nothing "
+        "for people using the bot at the time: their answers share the same 30/s (below)."
+    )
     live = data.get("live") or []
     if live:
         lines = [
@@ -227,8 +239,11 @@ def _memory_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         "Each figure is one child process running the real bot (`python -m bot run`: polling "
         "and the sweep) on a SQLite database holding the people (40 of them due, so the sweep "
         f"sends real reminders), stopped with SIGTERM {data['run_seconds']:g} s after it began "
-        "polling (and, for ours, after the due reminders went out); peak RSS is ru_maxrss from "
-        "wait4(). The per-person job approach is the same bot without the sweep plus one "
+        "polling (and, for ours, after the due reminders went out); peak RSS is the bot's "
+        "ru_maxrss from wait4(), in a small launcher process (`bench/launch.py`): Linux counts "
+        "the memory of the process that forks a child into the child's ru_maxrss, and the "
+        "benchmark process is large after loading a million people. The per-person job "
+        "approach is the same bot without the sweep plus one "
         "`JobQueue.run_daily` job per person, as PTB's timerbot example schedules timers.\n\n"
         + data["table"]
     )
