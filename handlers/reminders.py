@@ -42,28 +42,64 @@ class ReminderPace:
             return
         self.senders = senders
         rate = self.total / senders
-        # A bucket a tenth of a second deep: at most ~1.1x the rate in any one-second window
-        # (a one-second bucket would allow a burst of twice the rate at the start).
-        self.limiter = AsyncLimiter(max(1.0, rate / 10), 0.1)
+        # Reminders are marked as being sent at most about a second ahead of their send, so
+        # the sends keep flowing while a claim holds the database (SQLite: the write lock).
+        self.limiter = AsyncLimiter(rate, 1)
+        # The send itself goes through a gate one message deep: sends at least 1/rate apart,
+        # whatever delayed the ones before (a late one is not made up for by a burst), so at
+        # most `rate` (rounded up) land in any one-second window. A deeper bucket lets bursts
+        # through: Telegram answers the 31st send in a second with 429, and the rate limiter
+        # then holds every call of the bot for a second.
+        self.gate = AsyncLimiter(1, 1 / rate)
         # Claim only what can be sent before the next sweep, so claims never go stale.
         self.batch = max(1, int(rate * self.interval))
 
 
 async def sweep(context: CoachContext) -> None:
-    """Claim due reminders and send them at the reminders' pace (an APScheduler job)."""
+    """Claim due reminders and send them at the reminders' pace (an APScheduler job).
+
+    A backlog (everyone who chose 09:00) goes out in one run without pauses: the next batch
+    is claimed while the one before is being sent (at most two batches ahead of the sends),
+    and the run ends with a claim that comes back short.
+    """
     job = context.job
     assert job is not None and isinstance(job.data, ReminderPace)
     services = context.services
     pace = job.data
+    in_flight: list[asyncio.Future[None]] = []
+    try:
+        claims = await _claim(services, pace)
+        while claims:
+            sending = send_claims(context.bot, services, pace, claims)
+            in_flight.append(asyncio.ensure_future(sending))
+            if len(claims) < pace.batch:
+                break
+            if len(in_flight) > 1:
+                await in_flight.pop(0)
+            claims = await _claim(services, pace)
+    finally:
+        await asyncio.gather(*in_flight)
+
+
+async def _claim(services: Services, pace: ReminderPace) -> list[Claim]:
+    """Say this sender is alive (taking its share of the rate), then claim one batch."""
     pace.share(await services.operations.heartbeat(services.reminders.worker, pace.role))
     health = await services.operations.health()
     services.metrics.sweep_lag.set(health.sweep_lag_seconds)
-    await send_due(context.bot, services, pace)
+    return await services.reminders.claim_due(pace.batch)
 
 
 async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
     """Claim one batch of due reminders and send each; return how many were claimed."""
     claims = await services.reminders.claim_due(pace.batch)
+    await send_claims(bot, services, pace, claims)
+    return len(claims)
+
+
+async def send_claims(
+    bot: Bot, services: Services, pace: ReminderPace, claims: list[Claim]
+) -> None:
+    """Send claimed reminders at the reminders' pace, recording what became of each."""
     if claims:
         logger.info("sweep claimed %d reminder(s)", len(claims))
         # A weekly summary is claimed just before its day's reminder; keep that order per chat.
@@ -71,7 +107,6 @@ async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
         await asyncio.gather(*(_send(bot, services, pace, claim) for claim in weekly))
         daily = [c for c in claims if c.week is None]
         await asyncio.gather(*(_send(bot, services, pace, claim) for claim in daily))
-    return len(claims)
 
 
 async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) -> None:
@@ -89,9 +124,10 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
     async with pace.limiter:
         await reminders.mark_sending(claim.delivery_id)
         try:
-            message = await bot.send_message(
-                claim.chat_id, screen.text, reply_markup=screen.keyboard
-            )
+            async with pace.gate:
+                message = await bot.send_message(
+                    claim.chat_id, screen.text, reply_markup=screen.keyboard
+                )
         except Forbidden:
             logger.info("person %s blocked the bot; reminders off", claim.person_id)
             await reminders.mark_blocked(claim.delivery_id)

@@ -110,9 +110,21 @@ async def active_run(session: AsyncSession, person_id: int) -> Run | None:
     )
 
 
-async def lock_run(session: AsyncSession, run_id: int) -> Run | None:
-    """Load a run and lock its row until commit (PostgreSQL; SQLite holds the write lock)."""
-    return await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+async def lock_run(session: AsyncSession, run_id: int) -> tuple[Run, Person] | None:
+    """Load a run and its person, locking the run's row until commit.
+
+    PostgreSQL locks the run row (FOR UPDATE OF runs); SQLite holds the write lock. One
+    statement for both rows: every button press starts here.
+    """
+    row = (
+        await session.execute(
+            select(Run, Person)
+            .join(Person, Person.id == Run.person_id)
+            .where(Run.id == run_id)
+            .with_for_update(of=Run)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def set_logs_for(session: AsyncSession, run_id: int) -> Sequence[SetLog]:
@@ -159,6 +171,32 @@ async def insert_delivery_once(
         .returning(Delivery.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+DeliveryKey = tuple[int, str, date, int]
+
+
+async def insert_deliveries_once(
+    session: AsyncSession, rows: list[dict[str, object]]
+) -> dict[DeliveryKey, int]:
+    """Insert many deliveries in one statement, skipping any that already exist.
+
+    Returns the new ids by (person_id, kind, local_date, seq); a key that is missing was
+    already there (see insert_delivery_once).
+    """
+    if not rows:
+        return {}
+    insert = _insert_for(session)
+    statement = (
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["person_id", "kind", "local_date", "seq"])
+        .returning(
+            Delivery.id, Delivery.person_id, Delivery.kind, Delivery.local_date, Delivery.seq
+        )
+    )
+    result = await session.execute(statement)
+    return {(row[1], row[2], row[3], row[4]): row[0] for row in result.all()}
 
 
 async def insert_milestone_once(

@@ -10,16 +10,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import repositories as repo
 from bot.db.models import Delivery, Person, Run
 from bot.domain.schedule import local_date, mask_to_days
+from bot.domain.streak import streak
 from bot.services.clock import Clock
 from bot.services.people import PersonRef
 from bot.services.scheduling import reschedule
-from bot.services.stats import WeekSummary, streak_now, week_summary
+from bot.services.stats import (
+    WeekSummary,
+    done_days_of,
+    schedules_of,
+    streak_now,
+    week_summary,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,73 +118,91 @@ class ReminderService:
                 .limit(max(0, limit - len(claims)))
                 .with_for_update(skip_locked=True)
             )
-            for person in people.all():
-                # After downtime the next day's reminder may be due too: handle it now
-                # (each pass moves the schedule at least a day on, so this ends).
-                for _ in range(MAX_PASSES_PER_PERSON):
-                    due = person.next_reminder_at
-                    if due is None or due > now:
-                        break
-                    claims.extend(await self._claim_person(session, person, now))
+            claims.extend(await self._claim_people(session, list(people.all()), now))
         return claims
 
-    async def _claim_person(
-        self, session: AsyncSession, person: Person, now: datetime
+    async def _claim_people(
+        self, session: AsyncSession, people: list[Person], now: datetime
     ) -> list[Claim]:
-        due = person.next_reminder_at
-        day = person.next_reminder_day
-        seq = person.next_reminder_seq
-        assert due is not None and day is not None
-        zone = ZoneInfo(person.timezone)
-        status = Status.CLAIMED
-        detail = None
-        if now - due > self._grace or (seq == 0 and local_date(now, zone) != day):
-            status, detail = (
-                Status.SKIPPED_LATE,
-                f"due {due.isoformat()}, bot back {now.isoformat()}",
-            )
-        elif await self._trained_on(session, person.id, day):
-            status = Status.SKIPPED_DONE
-        delivery_id = await repo.insert_delivery_once(
-            session,
-            person_id=person.id,
-            kind=DAILY,
-            local_date=day,
-            seq=seq,
-            status=status,
-            due_at=due,
-            claimed_at=now,
-            claimed_by=self.worker,
-            detail=detail,
-        )
+        """Claim the due reminders of these locked people and move their schedules on.
+
+        A fixed number of statements whatever the batch size (plus one or two per weekly
+        summary): the claim runs on the event loop that also paces the sends.
+        """
+        if not people:
+            return []
+        ids = [person.id for person in people]
+        trained = await done_days_of(session, ids)
+        schedules = await schedules_of(session, people)
         claims: list[Claim] = []
-        if status is not Status.SKIPPED_LATE and seq == 0:
-            weekly = await self._claim_weekly(session, person, day, due, now)
-            if weekly is not None:
-                claims.append(weekly)
-        # Looking back by the grace finds a later day's reminder that also came due while the
-        # bot was down; it is then claimed right away instead of being lost.
-        reschedule(person, now, not_before_day=day + timedelta(days=1), lookback=self._grace)
-        if delivery_id is None:
-            logger.info("person %s: reminder for %s #%s was already handled", person.id, day, seq)
-            return claims
-        if status is not Status.CLAIMED:
-            logger.info("person %s: reminder for %s %s", person.id, day, status)
-            return claims
-        current = (await streak_now(session, person, now)).current
-        claims.append(
-            Claim(
-                delivery_id,
-                person.id,
-                person.chat_id,
-                person.first_name,
-                person.remind_routine,
-                day,
-                seq,
-                recovered=False,
-                streak=current,
+        rows: list[dict[str, object]] = []
+        judged: list[tuple[Person, date, int, Status]] = []
+        for person in people:
+            # After downtime the next day's reminder may be due too: handle it now
+            # (each pass moves the schedule at least a day on, so this ends).
+            for _ in range(MAX_PASSES_PER_PERSON):
+                due = person.next_reminder_at
+                day = person.next_reminder_day
+                if due is None or due > now or day is None:
+                    break
+                seq = person.next_reminder_seq
+                status, detail = Status.CLAIMED, None
+                if now - due > self._grace or (
+                    seq == 0 and local_date(now, ZoneInfo(person.timezone)) != day
+                ):
+                    status = Status.SKIPPED_LATE
+                    detail = f"due {due.isoformat()}, bot back {now.isoformat()}"
+                elif day in trained[person.id]:
+                    status = Status.SKIPPED_DONE
+                rows.append(
+                    {
+                        "person_id": person.id,
+                        "kind": DAILY,
+                        "local_date": day,
+                        "seq": seq,
+                        "status": status,
+                        "due_at": due,
+                        "claimed_at": now,
+                        "claimed_by": self.worker,
+                        "detail": detail,
+                    }
+                )
+                judged.append((person, day, seq, status))
+                if status is not Status.SKIPPED_LATE and seq == 0:
+                    weekly = await self._claim_weekly(session, person, day, due, now)
+                    if weekly is not None:
+                        claims.append(weekly)
+                # Looking back by the grace finds a later day's reminder that also came due
+                # while the bot was down; the next pass claims it instead of losing it.
+                reschedule(
+                    person, now, not_before_day=day + timedelta(days=1), lookback=self._grace
+                )
+        inserted = await repo.insert_deliveries_once(session, rows)
+        for person, day, seq, status in judged:
+            delivery_id = inserted.get((person.id, DAILY, day, seq))
+            if delivery_id is None:
+                logger.info(
+                    "person %s: reminder for %s #%s was already handled", person.id, day, seq
+                )
+                continue
+            if status is not Status.CLAIMED:
+                logger.info("person %s: reminder for %s %s", person.id, day, status)
+                continue
+            today = local_date(now, ZoneInfo(person.timezone))
+            current = streak(trained[person.id], schedules[person.id], today).current
+            claims.append(
+                Claim(
+                    delivery_id,
+                    person.id,
+                    person.chat_id,
+                    person.first_name,
+                    person.remind_routine,
+                    day,
+                    seq,
+                    recovered=False,
+                    streak=current,
+                )
             )
-        )
         return claims
 
     async def _claim_weekly(
@@ -285,15 +310,12 @@ class ReminderService:
             )
         )
 
-    async def _set(self, delivery_id: int, status: Status, **values: object) -> Delivery | None:
+    async def _set(self, delivery_id: int, status: Status, **values: object) -> None:
+        # One UPDATE, no load: two of these run for every reminder sent.
         async with self._sessions.begin() as session:
-            delivery = await session.get(Delivery, delivery_id)
-            if delivery is None:
-                return None
-            delivery.status = status
-            for name, value in values.items():
-                setattr(delivery, name, value)
-            return delivery
+            await session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(status=status, **values)
+            )
 
     async def mark_sending(self, delivery_id: int) -> None:
         """Record that the message is being handed to Telegram (from now on, never resent)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -136,9 +137,7 @@ class RoutineService:
     async def attach_message(self, run_id: int, message_id: int) -> None:
         """Remember which chat message shows the run, so only that one is edited."""
         async with self._sessions.begin() as session:
-            run = await session.get(Run, run_id)
-            if run is not None:
-                run.message_id = message_id
+            await session.execute(update(Run).where(Run.id == run_id).values(message_id=message_id))
 
     async def look(self, ref: PersonRef, run_id: int, version: int | None) -> PressResult:
         """Judge a press that only changes the view; version None accepts any version."""
@@ -173,11 +172,11 @@ class RoutineService:
         action: Action | None,
         reps: int | None,
     ) -> PressResult:
-        run = await repo.lock_run(session, run_id)
-        if run is None:
+        found = await repo.lock_run(session, run_id)
+        if found is None:
             return PressResult(Verdict.MISSING, None, None)
-        person = await session.get(Person, run.person_id)
-        if person is None or person.telegram_id != ref.telegram_id:
+        run, person = found
+        if person.telegram_id != ref.telegram_id:
             return PressResult(Verdict.FOREIGN, None, None)
         view = await self._view(session, person, run)
         if run.status != RunStatus.ACTIVE:
@@ -224,7 +223,8 @@ class RoutineService:
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
         levels = await repo.levels_for(session, person.id, exercise_ids)
-        logs = await repo.set_logs_for(session, run.id)
+        # Every logged set bumps the version: a run still at version 0 has none to load.
+        logs = await repo.set_logs_for(session, run.id) if run.version else []
         state = RunState(
             steps=steps,
             index=run.step_index,

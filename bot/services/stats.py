@@ -93,26 +93,42 @@ class WeekSummary:
 
 async def done_days(session: AsyncSession, person_id: int) -> list[date]:
     """Return the local day of every finished run with at least one set done."""
-    rows = await session.scalars(
-        select(Run.local_date).where(
-            Run.person_id == person_id,
+    return (await done_days_of(session, [person_id]))[person_id]
+
+
+async def done_days_of(session: AsyncSession, person_ids: list[int]) -> dict[int, list[date]]:
+    """Return done_days for several people in one statement (the reminder sweep's batch)."""
+    days: dict[int, list[date]] = {person_id: [] for person_id in person_ids}
+    rows = await session.execute(
+        select(Run.person_id, Run.local_date).where(
+            Run.person_id.in_(person_ids),
             Run.status == "finished",
             Run.sets_done > 0,
             Run.local_date.is_not(None),
         )
     )
-    return [day for day in rows.all() if day is not None]
+    for person_id, day in rows.all():
+        if day is not None:
+            days[person_id].append(day)
+    return days
 
 
 async def schedule_of(session: AsyncSession, person: Person) -> Schedule:
     """Return the person's training days and paused days, as the streak rules read them."""
+    return (await schedules_of(session, [person]))[person.id]
+
+
+async def schedules_of(session: AsyncSession, people: list[Person]) -> dict[int, Schedule]:
+    """Return schedule_of for several people in one statement (the reminder sweep's batch)."""
+    schedules = {person.id: Schedule(mask_to_days(person.remind_days)) for person in people}
     rows = await session.execute(
-        select(Pause.first_day, Pause.last_day).where(Pause.person_id == person.id)
+        select(Pause.person_id, Pause.first_day, Pause.last_day).where(
+            Pause.person_id.in_(list(schedules))
+        )
     )
-    schedule = Schedule(mask_to_days(person.remind_days))
-    for first, last in rows.all():
-        schedule = schedule.with_pause(first, last)
-    return schedule
+    for person_id, first, last in rows.all():
+        schedules[person_id] = schedules[person_id].with_pause(first, last)
+    return schedules
 
 
 async def streak_now(session: AsyncSession, person: Person, now: datetime) -> StreakSummary:
