@@ -5,6 +5,10 @@
     python -m bench.botproc floor
         the floor: the same bot object (Defaults, rate limiter, HTTP client) and update
         processor, with two bare handlers and no database
+    python -m bench.botproc floor_db
+        the floor plus the least a bot that keeps what people do must add: every update
+        commits one row in one transaction, through the bot's own engine and session setup
+        (SQLAlchemy async, aiosqlite or asyncpg), and nothing else
     python -m bench.botproc jobs --jobs N
         the real bot without the sweep, plus one APScheduler job per person (run_daily), as
         PTB's timerbot example schedules its timers
@@ -165,15 +169,50 @@ async def _floor_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     await query.edit_message_text(f"Step <b>{step}</b>", reply_markup=_keyboard(step))
 
 
-def floor_application(settings: Any) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Return the floor bot: the real bot object and update processor, bare handlers."""
+def floor_application(
+    settings: Any, *, with_db: bool = False
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Return the floor bot: the real bot object and update processor, bare handlers.
+
+    with_db: each update also commits one row (its update id) before the handler replies.
+    """
     from bot.app import build_application
 
     real = build_application(settings, reminders=False)
     floor = ApplicationBuilder().bot(real.bot).concurrent_updates(real.update_processor).build()
+    if with_db:
+        _add_one_write(floor, settings.database_url)
     floor.add_handler(CommandHandler("routine", _floor_command))
     floor.add_handler(CallbackQueryHandler(_floor_button))
     return floor
+
+
+def _add_one_write(app: Any, database_url: str) -> None:
+    """Commit one row per update (group -1 runs before the bare handlers)."""
+    from datetime import UTC, datetime
+
+    from telegram.ext import TypeHandler
+
+    from bot.db import migrate
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.models import ProcessedUpdate
+
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+
+    async def write(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with sessions.begin() as session:
+            session.add(ProcessedUpdate(update_id=update.update_id, handled_at=datetime.now(UTC)))
+
+    async def post_init(_app: Any) -> None:
+        await migrate.upgrade(engine)
+
+    async def post_shutdown(_app: Any) -> None:
+        await engine.dispose()
+
+    app.post_init = post_init
+    app.post_shutdown = post_shutdown
+    app.add_handler(TypeHandler(Update, write), group=-1)
 
 
 def _add_person_jobs(app: Any, count: int) -> None:
@@ -205,7 +244,7 @@ def _add_person_jobs(app: Any, count: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.botproc")
-    parser.add_argument("mode", choices=["coach", "floor", "jobs"])
+    parser.add_argument("mode", choices=["coach", "floor", "floor_db", "jobs"])
     parser.add_argument("--reminders", action="store_true", help="run the reminder sweep")
     parser.add_argument("--unlimited", action="store_true", help="lift the overall 30/s cap")
     parser.add_argument("--profile", type=Path)
@@ -227,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         token = settings.telegram_bot_token
         configure_logging(settings.log_level, [token.get_secret_value()] if token else [])
-        if args.mode == "floor":
-            app: Any = floor_application(settings)
+        if args.mode in ("floor", "floor_db"):
+            app: Any = floor_application(settings, with_db=args.mode == "floor_db")
         else:
             app = build_application(settings, reminders=False)
             _add_person_jobs(app, args.jobs)

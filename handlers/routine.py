@@ -126,8 +126,7 @@ async def run_button(
         )
         if result.verdict in (Verdict.APPLIED, Verdict.UNCHANGED) and result.view is not None:
             assert result.notice is not None
-            record = result.view.records[-1] if result.view.records else None
-            await answer(query, render.answer(library, result.notice, record))
+            await answer(query, render.answer(library, result.notice, result.record))
             if result.verdict is Verdict.APPLIED:
                 finish = result.finish
                 line = stats_screens.summary_streak_line(library, finish.summary) if finish else ""

@@ -55,6 +55,8 @@ class RunView:
     run_id: int
     routine: Routine
     state: RunState
+    # The sets logged, read only once the run is over (its summary lists them): a press on a
+    # live run needs none of them, and reading them is a query on every press.
     records: tuple[SetRecord, ...]
     message_id: int | None
 
@@ -63,13 +65,15 @@ class RunView:
 class PressResult:
     """What a press did and the run as it now stands (None when missing or foreign).
 
-    finish is set when this press finished the run: the streak and any new milestones.
+    record is the set this press logged, if any; finish is set when this press finished the
+    run: the streak and any new milestones.
     """
 
     verdict: Verdict
     notice: Notice | None
     view: RunView | None
     finish: FinishFacts | None = None
+    record: SetRecord | None = None
 
 
 class RoutineService:
@@ -192,16 +196,20 @@ class RoutineService:
             return PressResult(Verdict.UNCHANGED, outcome.notice, view)
 
         now = self._clock()
+        records = view.records
+        if new.status is not RunStatus.ACTIVE:
+            # Read before the new row is added (autoflush would include it).
+            records = await self._records(session, run)
         if outcome.record is not None:
             session.add(_set_log(run, person.id, outcome.record, now))
             run.step_started_at = now
+            records += (outcome.record,)
         if outcome.level_change is not None:
             exercise_id, level = outcome.level_change
             await repo.set_level(session, person.id, exercise_id, level, now)
         run.step_index = new.index
         run.version = new.version
         run.status = new.status
-        records = view.records + ((outcome.record,) if outcome.record else ())
         finish = None
         if new.status is not RunStatus.ACTIVE:
             run.finished_at = now
@@ -217,14 +225,13 @@ class RoutineService:
             outcome.notice,
             RunView(run.id, view.routine, new, records, run.message_id),
             finish,
+            outcome.record,
         )
 
     async def _view(self, session: AsyncSession, person: Person, run: Run) -> RunView:
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
         levels = await repo.levels_for(session, person.id, exercise_ids)
-        # Every logged set bumps the version: a run still at version 0 has none to load.
-        logs = await repo.set_logs_for(session, run.id) if run.version else []
         state = RunState(
             steps=steps,
             index=run.step_index,
@@ -232,10 +239,16 @@ class RoutineService:
             status=RunStatus(run.status),
             levels=levels,
         )
-        records = tuple(set_record(log) for log in logs)
+        records = await self._records(session, run) if state.status is not RunStatus.ACTIVE else ()
         return RunView(
             run.id, self._library.routine(run.routine_id), state, records, run.message_id
         )
+
+    @staticmethod
+    async def _records(session: AsyncSession, run: Run) -> tuple[SetRecord, ...]:
+        # Every logged set bumps the version: a run still at version 0 has none to read.
+        logs = await repo.set_logs_for(session, run.id) if run.version else []
+        return tuple(set_record(log) for log in logs)
 
 
 def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> SetLog:
