@@ -56,7 +56,7 @@ CEILING = 30.0  # Telegram's overall limit, enforced by the double
 PEOPLE = 1_000 if QUICK else 10_000
 # The rate for the full run: see RESULTS.md for why (the smallest gap that still meets 95%).
 RATE = float(os.environ.get("BENCH_REMINDER_RATE", "29"))
-LIVE_SECONDS = 15 if QUICK else 20  # length of the fan-out with live taps
+LIVE_SECONDS = 10 if QUICK else 15  # length of the fan-out with live taps
 LIVE_PEOPLE = 8
 FIRST_ID = 5_000_000
 LEAD = timedelta(seconds=12)  # the due instant, after the load and the bot's start

@@ -19,6 +19,7 @@ import handlers
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.flood import FloodWatch, retry_after_of
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.services.clock import Clock, system_clock
@@ -29,6 +30,7 @@ from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
 from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
+from bot.telegram_bot import CoachBot
 from bot.update_processor import PerChatUpdateProcessor
 from content import Library, library
 from handlers import reminders as reminder_handlers
@@ -63,10 +65,16 @@ def build_application(
     metrics = Metrics()
     timeout = settings.telegram_timeout_seconds
 
+    flood = FloodWatch()
+
     async def count_response(response: httpx.Response) -> None:
         metrics.telegram.labels(status=str(response.status_code)).inc()
+        if response.status_code == 429:
+            await response.aread()
+            flood.saw(retry_after_of(response.content))
 
-    # PTB's own HTTP client, with a response hook that counts statuses (429s) for /metrics.
+    # PTB's own HTTP client, with a response hook that counts statuses (429s) for /metrics and
+    # tells the reminders' pace when Telegram asks the bot to wait.
     request = HTTPXRequest(
         connection_pool_size=max(8, settings.concurrent_updates),
         read_timeout=timeout,
@@ -75,20 +83,29 @@ def build_application(
         pool_timeout=timeout,
         httpx_kwargs={"event_hooks": {"response": [count_response]}},
     )
+    bot = CoachBot(
+        secret,
+        base_url=base_url or settings.telegram_base_url,
+        base_file_url=base_file_url or settings.telegram_base_file_url,
+        request=request,
+        # Long polling holds one connection of its own, as PTB's builder sets it up.
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=1,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+            pool_timeout=timeout,
+        ),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        # Keeps the bot under Telegram's flood limits and retries a 429 after retry_after.
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+    )
     builder = (
         ApplicationBuilder()
-        .token(secret)
-        .request(request)
-        .base_url(base_url or settings.telegram_base_url)
-        .base_file_url(base_file_url or settings.telegram_base_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        # Keeps the bot under Telegram's flood limits and retries a 429 after retry_after.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
+        .bot(bot)
         .concurrent_updates(MeasuredUpdateProcessor(settings.concurrent_updates, metrics))
         .context_types(context_types)
         .post_init(
@@ -106,6 +123,7 @@ def build_application(
     )
     # The builder's generic types cannot express our context types; the cast says them once.
     app = cast(CoachApplication, builder.build())
+    app.bot_data.flood = flood
     handlers.register(app)
     return app
 
@@ -164,7 +182,9 @@ def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all")
         interval=interval,
         first=interval,
         name="reminder-sweep",
-        data=reminder_handlers.ReminderPace(settings.reminder_rate, interval, role),
+        data=reminder_handlers.ReminderPace(
+            settings.reminder_rate, interval, role, flood=app.bot_data.flood
+        ),
         # One sweep at a time; a late one is dropped rather than run twice in a row.
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.flood import FloodWatch
 from bot.services import Services
 
 
@@ -14,6 +15,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        # Fed by the HTTP client's response hook; the reminders' pace holds on it.
+        self.flood = FloodWatch()
 
 
 class CoachContext(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot, CallbackQuery, ChatMember, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.flood import FloodWatch
 from bot.services import Services
 from bot.services.reminders import Claim, SnoozeVerdict
 from handlers import settings_screens as screens
@@ -28,25 +30,33 @@ class SendGrid:
     Not aiolimiter: its buckets count from each wake-up, so every late wake-up (a busy event
     loop) is lost for good and the rate sags a few percent below the setting; a deeper bucket
     would make up for it with bursts. Here a wake-up that runs a little late keeps the grid
-    (the next send comes a little sooner), and one that runs later than half a slot (idle, or
-    a stall) starts the grid afresh, so no one-second window ever holds more than the rate,
-    rounded up, plus one.
+    (the next send comes a little sooner); one later than half a slot (idle, a stall, a 429
+    wait) starts the grid afresh a full slot after the last send. So no one-second window
+    holds more than the rate plus a half, rounded up, and none right after a 429.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, flood: FloodWatch) -> None:
         self.interval = 1 / rate
+        self._flood = flood
         self._next = 0.0
+        self._last = -math.inf
         self._turn = asyncio.Lock()
 
     async def wait(self) -> None:
         """Return at this caller's slot."""
         async with self._turn:
             loop = asyncio.get_running_loop()
+            # Telegram asked for a pause: the rate limiter holds every call until it ends;
+            # sending into it would only queue up a burst for the moment it ends. (A loop, as a
+            # 429 seen meanwhile extends the wait.)
+            while (pause := self._flood.wait_time()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(pause)
             now = loop.time()
             if self._next < now - self.interval / 2:
-                self._next = now
+                self._next = max(now, self._last + self.interval)
             if self._next > now:
                 await asyncio.sleep(self._next - now)
+            self._last = loop.time()
             self._next += self.interval
 
 
@@ -57,8 +67,16 @@ class ReminderPace:
     With several sending processes the share is split between those alive (see `share`).
     """
 
-    def __init__(self, per_second: float, interval: float, role: str = "all") -> None:
+    def __init__(
+        self,
+        per_second: float,
+        interval: float,
+        role: str = "all",
+        *,
+        flood: FloodWatch | None = None,
+    ) -> None:
         self.total = per_second
+        self.flood = flood or FloodWatch()
         self.interval = interval
         self.role = role
         self.senders = 0
@@ -76,7 +94,7 @@ class ReminderPace:
         # The send itself waits for its slot on an even grid, so at most about `rate` land in
         # any one-second window. Anything burstier draws 429s: Telegram answers the 31st send
         # in a second with one, and the rate limiter then holds every call of the bot.
-        self.gate = SendGrid(rate)
+        self.gate = SendGrid(rate, self.flood)
         # Claim only what can be sent before the next sweep, so claims never go stale.
         self.batch = max(1, int(rate * self.interval))
 

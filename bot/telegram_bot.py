@@ -1,0 +1,55 @@
+"""PTB's bot with one change: an update it cannot read no longer stalls long polling."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+logger = logging.getLogger(__name__)
+
+
+class CoachBot(ExtBot[int]):
+    """The bot object of the application (python-telegram-bot's ExtBot).
+
+    PTB reads a batch of updates all or nothing. When one update in it cannot be read (a field
+    of a type PTB does not expect), getUpdates raises, the Updater logs it and asks for the
+    same batch again at once: the bot spins and nobody gets an answer. Here such a batch is
+    fetched again and read one update at a time; an update that cannot be read is handed on
+    with its id only, so the Updater confirms it and every other update is handled.
+    """
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """Return pending updates as PTB does, passing over any it cannot read."""
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except TelegramError:
+            raise  # network and API errors: the Updater's retry loop handles those
+        except Exception:
+            logger.warning("an update could not be read; reading the batch one by one")
+        offset = kwargs.get("offset", args[0] if args else None)
+        data = {"offset": offset, "timeout": 0, "allowed_updates": kwargs.get("allowed_updates")}
+        raw = await self._post("getUpdates", data)
+        if not isinstance(raw, list):
+            return ()
+        return tuple(self._read(item) for item in raw)
+
+    def _read(self, item: Any) -> Update:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if not isinstance(update_id, int):
+            raise TypeError("Telegram sent an update without an update_id")
+        try:
+            return Update.de_json(item, self)
+        except Exception as error:  # whatever PTB's parser raises on unexpected shapes
+            kinds = sorted(key for key in item if key != "update_id")
+            # Only the kinds and the error type: the content is a person's and stays out of logs.
+            logger.warning(
+                "update %s (%s) could not be read (%s); passed on empty",
+                update_id,
+                ", ".join(kinds) or "no content",
+                type(error).__name__,
+            )
+            return Update(update_id=update_id)
