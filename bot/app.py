@@ -183,7 +183,11 @@ def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all")
         first=interval,
         name="reminder-sweep",
         data=reminder_handlers.ReminderPace(
-            settings.reminder_rate, interval, role, flood=app.bot_data.flood
+            settings.reminder_rate,
+            interval,
+            role,
+            flood=app.bot_data.flood,
+            running=lambda: app.running,
         ),
         # One sweep at a time; a late one is dropped rather than run twice in a row.
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
@@ -74,9 +75,14 @@ class ReminderPace:
         role: str = "all",
         *,
         flood: FloodWatch | None = None,
+        running: Callable[[], bool] = lambda: True,
     ) -> None:
         self.total = per_second
         self.flood = flood or FloodWatch()
+        # False once the application is stopping: no more claims, and claims not yet handed to
+        # Telegram stay claimed, for post_shutdown to give back, instead of holding up the stop
+        # (PTB's JobQueue waits for a running sweep) until a backlog is sent.
+        self.running = running
         self.interval = interval
         self.role = role
         self.senders = 0
@@ -113,7 +119,7 @@ async def sweep(context: CoachContext) -> None:
     in_flight: list[asyncio.Future[None]] = []
     try:
         claims = await _claim(services, pace)
-        while claims:
+        while claims and pace.running():
             sending = send_claims(context.bot, services, pace, claims)
             in_flight.append(asyncio.ensure_future(sending))
             if len(claims) < pace.batch:
@@ -166,6 +172,8 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
             streak=claim.streak,
         )
     async with pace.limiter:
+        if not pace.running():
+            return
         await reminders.mark_sending(claim.delivery_id)
         try:
             await pace.gate.wait()

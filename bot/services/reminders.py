@@ -67,6 +67,34 @@ class Claim:
     streak: int = 0
     week: WeekSummary | None = None
 
+    @classmethod
+    def of(
+        cls,
+        person: Person,
+        delivery_id: int,
+        day: date,
+        seq: int,
+        *,
+        recovered: bool,
+        kind: str = DAILY,
+        streak: int = 0,
+        week: WeekSummary | None = None,
+    ) -> Claim:
+        """Return the claim of one delivery to this person."""
+        return cls(
+            delivery_id,
+            person.id,
+            person.chat_id,
+            person.first_name,
+            person.remind_routine,
+            day,
+            seq,
+            recovered,
+            kind,
+            streak,
+            week,
+        )
+
 
 class SnoozeVerdict(enum.StrEnum):
     """How a press on a reminder's button was judged."""
@@ -190,19 +218,7 @@ class ReminderService:
                 continue
             today = local_date(now, ZoneInfo(person.timezone))
             current = streak(trained[person.id], schedules[person.id], today).current
-            claims.append(
-                Claim(
-                    delivery_id,
-                    person.id,
-                    person.chat_id,
-                    person.first_name,
-                    person.remind_routine,
-                    day,
-                    seq,
-                    recovered=False,
-                    streak=current,
-                )
-            )
+            claims.append(Claim.of(person, delivery_id, day, seq, recovered=False, streak=current))
         return claims
 
     async def _claim_weekly(
@@ -231,12 +247,9 @@ class ReminderService:
         )
         if delivery_id is None:
             return None
-        return Claim(
+        return Claim.of(
+            person,
             delivery_id,
-            person.id,
-            person.chat_id,
-            person.first_name,
-            person.remind_routine,
             day,
             0,
             recovered=False,
@@ -279,12 +292,9 @@ class ReminderService:
                 week_start = delivery.local_date - timedelta(days=delivery.local_date.weekday() + 7)
                 week = await week_summary(session, person, week_start, now)
             claims.append(
-                Claim(
+                Claim.of(
+                    person,
                     delivery.id,
-                    person.id,
-                    person.chat_id,
-                    person.first_name,
-                    person.remind_routine,
                     delivery.local_date,
                     delivery.seq,
                     recovered=True,

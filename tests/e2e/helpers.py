@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.models import Delivery, Person
+from bot.sandbox.double import BotApiDouble
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import library
 from handlers.reminders import ReminderPace, send_due
@@ -64,3 +68,30 @@ def webhook_settings(database_url: str, **extra: object) -> Settings:
         webhook_secret_token=WEBHOOK_SECRET,
         **extra,
     )
+
+
+async def load_due_people(
+    db: async_sessionmaker[AsyncSession], double: BotApiDouble, first_id: int, count: int
+) -> None:
+    """Insert `count` people (Europe/Berlin) whose reminder came due a second ago."""
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
+    for i in range(count):
+        double.known_user(first_id + i, f"P{i}")
+    async with db.begin() as session:
+        await session.execute(
+            insert(Person),
+            [
+                {
+                    "telegram_id": first_id + i,
+                    "chat_id": first_id + i,
+                    "first_name": f"P{i}",
+                    "timezone": "Europe/Berlin",
+                    "created_at": now,
+                    "updated_at": now,
+                    "next_reminder_at": now - timedelta(seconds=1),
+                    "next_reminder_day": today,
+                }
+                for i in range(count)
+            ],
+        )

@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from bot.db.models import Delivery, Person, ProcessedUpdate, SetLog
+from bot.db.models import Delivery, ProcessedUpdate, SetLog
 from bot.sandbox.double import BotApiDouble
 from bot.sandbox.webhook_cluster import WebhookInstance, WebhookRouter
 from content import library
 from tests.e2e.helpers import WEBHOOK_SECRET as SECRET
-from tests.e2e.helpers import webhook_settings
+from tests.e2e.helpers import load_due_people, webhook_settings
 
 T = library().texts
 DESK = library().routine("desk")
@@ -80,27 +78,7 @@ async def test_reminders_for_a_thousand_people_sent_once_under_the_shared_limit(
     cluster, db
 ) -> None:
     double, _ = cluster
-    now = datetime.now(UTC)
-    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
-    for i in range(REMINDERS):
-        double.known_user(10_000 + i, f"P{i}")
-    async with db.begin() as session:
-        await session.execute(
-            insert(Person),
-            [
-                {
-                    "telegram_id": 10_000 + i,
-                    "chat_id": 10_000 + i,
-                    "first_name": f"P{i}",
-                    "timezone": "Europe/Berlin",
-                    "created_at": now,
-                    "updated_at": now,
-                    "next_reminder_at": now - timedelta(seconds=1),
-                    "next_reminder_day": today,
-                }
-                for i in range(REMINDERS)
-            ],
-        )
+    await load_due_people(db, double, 10_000, REMINDERS)
 
     def sent() -> int:
         return sum(1 for c in double.calls if c.method == "sendMessage" and c.status == 200)

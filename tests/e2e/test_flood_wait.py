@@ -1,17 +1,18 @@
-"""A 429 in the middle of a reminder fan-out costs one wait, not a cascade of 429s."""
+"""A reminder fan-out meets a 429 or a stop: one wait, not a cascade; a prompt stop, no loss."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.db.models import Delivery, Person
+from bot.db.models import Delivery
 from bot.sandbox.harness import Sandbox
+from tests.e2e.helpers import load_due_people
 
 # Telegram's 30/s scaled up fivefold (the double, the rate limiter and the reminders' share
 # alike), so the fan-out takes seconds while the mechanism is the one that runs at 30/s.
@@ -40,27 +41,7 @@ async def test_a_429_mid_fanout_pauses_the_reminders_instead_of_bunching_them(
     fanout: Sandbox, db
 ) -> None:
     double = fanout.double
-    now = datetime.now(UTC)
-    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
-    for i in range(PEOPLE):
-        double.known_user(FIRST + i, f"P{i}")
-    async with db.begin() as session:
-        await session.execute(
-            insert(Person),
-            [
-                {
-                    "telegram_id": FIRST + i,
-                    "chat_id": FIRST + i,
-                    "first_name": f"P{i}",
-                    "timezone": "Europe/Berlin",
-                    "created_at": now,
-                    "updated_at": now,
-                    "next_reminder_at": now - timedelta(seconds=1),
-                    "next_reminder_day": today,
-                }
-                for i in range(PEOPLE)
-            ],
-        )
+    await load_due_people(db, double, FIRST, PEOPLE)
 
     def sent() -> int:
         return sum(1 for c in double.calls if c.method == "sendMessage" and c.status == 200)
@@ -82,3 +63,38 @@ async def test_a_429_mid_fanout_pauses_the_reminders_instead_of_bunching_them(
     assert len({person for person, _ in rows}) == PEOPLE == len(rows), "each person once"
     for chat in (FIRST, FIRST + PEOPLE - 1):
         assert len([m for m in double.chat(chat) if m.from_bot]) == 1
+
+
+async def test_stopping_mid_fanout_is_prompt_and_the_rest_are_sent_after_restart(
+    fanout: Sandbox, db
+) -> None:
+    double = fanout.double
+    people = 1500  # ten seconds of sends at this pace
+    await load_due_people(db, double, FIRST, people)
+
+    def sent() -> int:
+        return sum(1 for c in double.calls if c.method == "sendMessage" and c.status == 200)
+
+    await double.wait_until(lambda: sent() >= 200, timeout=30, what="the fan-out under way")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await fanout.stop_bot()
+    assert loop.time() - began < 5, "the stop waited for the backlog"
+    stopped_at = sent()
+    assert stopped_at < people
+    async with db() as session:
+        statuses = dict(
+            (await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)))
+            .tuples()
+            .all()
+        )
+    assert statuses == {"sent": stopped_at}, "unsent claims were given back, none left hanging"
+
+    await fanout.restart()
+    await double.wait_until(lambda: sent() >= people, timeout=60, what="the rest")
+    per_chat = Counter(
+        int(c.params["chat_id"])
+        for c in double.calls
+        if c.method == "sendMessage" and c.status == 200
+    )
+    assert len(per_chat) == people and set(per_chat.values()) == {1}, "each person once"
