@@ -55,9 +55,10 @@ async def test_a_429_mid_fanout_pauses_the_reminders_instead_of_bunching_them(
     assert double.throttled == 0, f"{double.throttled} sends beyond the limit after the pause"
     assert [c.status for c in sends].count(429) == 1, "only the injected 429"
     refused = next(c for c in sends if c.status == 429)
-    # Sends already on their way when the 429 came back may arrive; nothing after them.
-    during = [c for c in sends if c.status == 200 and 0 < c.at - refused.at < 1.0]
-    assert len(during) <= 3, f"{len(during)} sends during the pause Telegram asked for"
+    # Sends already on their way when the 429 came back may still arrive right after it;
+    # nothing that set out later, until the second Telegram asked for is over.
+    late = [c.at - refused.at for c in sends if c.status == 200 and 0.25 < c.at - refused.at < 1]
+    assert not late, f"{len(late)} sends set out during the pause Telegram asked for"
     async with db() as session:
         rows = (await session.execute(select(Delivery.person_id, Delivery.status))).all()
     assert len({person for person, _ in rows}) == PEOPLE == len(rows), "each person once"
