@@ -45,7 +45,7 @@ def area_of(path: str) -> str:
 # Known costs worth naming: (label, function name, file path fragment); inclusive time.
 HOTSPOTS: tuple[tuple[str, str, str], ...] = (
     (
-        "httpcore looks for `sniffio` (not installed) with a failed import on every lock",
+        "httpcore asks `sniffio` for the event loop on every lock (a failed import before sniffio was a dependency)",
         "current_async_library",
         "httpcore/_synchronization.py",
     ),
