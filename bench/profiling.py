@@ -45,7 +45,8 @@ def area_of(path: str) -> str:
 # Known costs worth naming: (label, function name, file path fragment); inclusive time.
 HOTSPOTS: tuple[tuple[str, str, str], ...] = (
     (
-        "httpcore asks `sniffio` for the event loop on every lock (a failed import before sniffio was a dependency)",
+        "httpcore asks `sniffio` for the event loop on every lock "
+        "(a failed import before sniffio was a dependency)",
         "current_async_library",
         "httpcore/_synchronization.py",
     ),
