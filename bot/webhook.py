@@ -9,6 +9,7 @@ poison update cannot block the queue. An update id handled before is acknowledge
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -74,21 +75,39 @@ class WebhookServer:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()  # the JobQueue (reminder sweep); updates come from the routes
-        if self._set_webhook:
-            await app.bot.set_webhook(
-                url=self.settings.webhook_url or "",
-                secret_token=self._secret.decode(),
-                allowed_updates=Update.ALL_TYPES,
-            )
-        logger.info("webhook mode: taking updates on %s", webhook_path(self.settings))
+        # uvicorn runs this start-up before it binds the port: register the webhook only once
+        # the port takes connections, or Telegram's first deliveries would be refused and wait
+        # for its retry.
+        registering = asyncio.create_task(self.register()) if self._set_webhook else None
         try:
             yield
         finally:
+            if registering is not None:
+                registering.cancel()
             # uvicorn has stopped taking requests and let the ones in flight finish.
             await app.stop()
             await app.shutdown()
             if app.post_shutdown is not None:
                 await app.post_shutdown(app)
+
+    async def register(self, port: int | None = None) -> None:
+        """Wait until this process listens (on WEBHOOK_PORT unless told), then set the webhook."""
+        host = self.settings.webhook_listen
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+        while True:
+            try:
+                _, writer = await asyncio.open_connection(host, port or self.settings.webhook_port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            break
+        await self.app.bot.set_webhook(
+            url=self.settings.webhook_url or "",
+            secret_token=self._secret.decode(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("webhook mode: taking updates on %s", webhook_path(self.settings))
 
     async def update(self, request: Request) -> Response:
         """Handle one update from Telegram and acknowledge it once handled."""

@@ -74,7 +74,8 @@ class WebhookInstance:
             reminders=self.reminders,
             role=self.role,
         )
-        webhook = WebhookServer(self.app, self.settings)
+        # The instance listens on a port of its own choosing, so it registers once it started.
+        webhook = WebhookServer(self.app, self.settings, set_webhook=False)
         config = uvicorn.Config(
             webhook.asgi, lifespan="on", log_config=None, access_log=False, log_level="warning"
         )
@@ -90,6 +91,7 @@ class WebhookInstance:
             await asyncio.sleep(0.01)
         if not self._server.started:
             raise RuntimeError("the webhook instance did not start")
+        await webhook.register(port=self._port)
 
     async def stop(self) -> None:
         """Stop gracefully: requests in flight finish, then the application shuts down."""
