@@ -13,6 +13,7 @@ connection, a time-out. These are not the bot's bugs, and they are handled here,
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -71,20 +72,37 @@ async def answer(query: CallbackQuery, text: str | None = None) -> bool:
     return True
 
 
+async def _changed(call: Awaitable[object], what: str) -> bool:
+    """Run an edit; an unchanged message is fine, a Telegram fault is logged (return False)."""
+    try:
+        await call
+    except BadRequest as error:
+        if not is_not_modified(error):
+            raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("could not %s: %r", what, error)
+        return False
+    return True
+
+
+async def _sent(call: Awaitable[Message], chat_id: int) -> Message | None:
+    """Run a send; a Telegram fault is logged and not repeated (it may have arrived)."""
+    try:
+        return await call
+    except BadRequest:
+        raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("could not send to chat %s (not repeated): %r", chat_id, error)
+        return None
+
+
 async def edit(query: CallbackQuery, screen: Screen) -> bool:
     """Show a screen in the message the button was on; an unchanged message is fine.
 
     Return False when Telegram failed; the next press on the message redraws it.
     """
-    try:
-        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
-    except BadRequest as error:
-        if not is_not_modified(error):
-            raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not edit the message of press %s: %r", query.id, error)
-        return False
-    return True
+    call = query.edit_message_text(screen.text, reply_markup=screen.keyboard)
+    return await _changed(call, f"edit the message of press {query.id}")
 
 
 async def edit_message(message: Message, screen: Screen) -> bool:
@@ -92,15 +110,8 @@ async def edit_message(message: Message, screen: Screen) -> bool:
 
     Return False when Telegram failed; the next press on the message redraws it.
     """
-    try:
-        await message.edit_text(screen.text, reply_markup=screen.keyboard)
-    except BadRequest as error:
-        if not is_not_modified(error):
-            raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not edit message %s: %r", message.message_id, error)
-        return False
-    return True
+    call = message.edit_text(screen.text, reply_markup=screen.keyboard)
+    return await _changed(call, f"edit message {message.message_id}")
 
 
 async def drop_keyboard(query: CallbackQuery) -> bool:
@@ -109,15 +120,8 @@ async def drop_keyboard(query: CallbackQuery) -> bool:
     Return False when Telegram failed: the old buttons stay, and every one of them is judged
     against the saved state when pressed, so they do no harm.
     """
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        if not is_not_modified(error):
-            raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not remove the buttons of press %s: %r", query.id, error)
-        return False
-    return True
+    call = query.edit_message_reply_markup(reply_markup=None)
+    return await _changed(call, f"remove the buttons of press {query.id}")
 
 
 async def reply(update: Update, screen: Screen) -> Message | None:
@@ -128,13 +132,7 @@ async def reply(update: Update, screen: Screen) -> Message | None:
     chat = update.effective_chat
     if chat is None:
         return None
-    try:
-        return await chat.send_message(screen.text, reply_markup=screen.keyboard)
-    except BadRequest:
-        raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not send to chat %s (not repeated): %r", chat.id, error)
-        return None
+    return await _sent(chat.send_message(screen.text, reply_markup=screen.keyboard), chat.id)
 
 
 async def reply_to_query(query: CallbackQuery, screen: Screen) -> Message | None:
@@ -142,12 +140,6 @@ async def reply_to_query(query: CallbackQuery, screen: Screen) -> Message | None
     message = query.message
     if message is None:
         return None
-    try:
-        return await message.get_bot().send_message(
-            message.chat.id, screen.text, reply_markup=screen.keyboard
-        )
-    except BadRequest:
-        raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not send to chat %s (not repeated): %r", message.chat.id, error)
-        return None
+    bot = message.get_bot()
+    call = bot.send_message(message.chat.id, screen.text, reply_markup=screen.keyboard)
+    return await _sent(call, message.chat.id)

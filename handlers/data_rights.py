@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callback_data import ConfirmDelete, pack
-from handlers.common import edit, person_ref, reply
+from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
 from handlers.render import Screen, fill
 
@@ -55,9 +55,9 @@ async def on_confirm_delete(
     assert ref is not None
     texts = context.services.library.texts
     if not data.yes:
-        await query.answer()
+        await answer(query)
         await edit(query, Screen(texts.delete_cancelled))
         return
     deleted = await context.services.data_rights.delete(ref)
-    await query.answer()
+    await answer(query)
     await edit(query, Screen(texts.delete_done if deleted else texts.delete_nothing))

@@ -18,7 +18,7 @@ from bot.services.reminders import Claim, SnoozeVerdict
 from handlers import settings_screens as screens
 from handlers import stats_screens
 from handlers.callback_data import NotToday, Snooze
-from handlers.common import edit, person_ref
+from handlers.common import answer, edit, person_ref
 from handlers.context import CoachContext
 from handlers.render import fill
 
@@ -216,29 +216,29 @@ async def on_snooze(
     texts = services.library.texts
     if isinstance(data, Snooze):
         if data.minutes not in screens.SNOOZE_MINUTES:
-            await query.answer(texts.ans_invalid)
+            await answer(query, texts.ans_invalid)
             return
         result = await services.reminders.snooze(ref, data.delivery_id, data.minutes)
     else:
         result = await services.reminders.not_today(ref, data.delivery_id)
     match result.verdict:
         case SnoozeVerdict.ALREADY:
-            await query.answer(texts.ans_reminder_handled)
+            await answer(query, texts.ans_reminder_handled)
         case SnoozeVerdict.STALE:
-            await query.answer(texts.ans_reminder_stale)
+            await answer(query, texts.ans_reminder_stale)
         case SnoozeVerdict.TRAINED:
-            await query.answer(texts.ans_trained)
+            await answer(query, texts.ans_trained)
         case SnoozeVerdict.DONE:
             settings = await services.settings.get(ref)
             if result.until is not None:
                 until = screens.hhmm(result.until.time())
-                await query.answer(fill(texts.ans_snoozed, time=until))
+                await answer(query, fill(texts.ans_snoozed, time=until))
                 await edit(
                     query,
                     screens.reminder_snoozed(services.library, settings.routine_id, result.until),
                 )
             else:
-                await query.answer(texts.ans_not_today)
+                await answer(query, texts.ans_not_today)
                 await edit(query, screens.reminder_dismissed(services.library, settings))
 
 

@@ -19,7 +19,7 @@ from handlers.callback_data import (
     SetZone,
     ShowSettings,
 )
-from handlers.common import edit, person_ref, reply
+from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
 from handlers.render import Screen, fill
 
@@ -164,15 +164,15 @@ async def on_settings_button(
     match data:
         case ShowSettings(section, onboarding):
             current = await settings.get(ref)
-            await query.answer()
+            await answer(query)
             await edit(query, _section(context, section, current, onboarding))
             return
         case SetZone(zone, onboarding):
             if valid_zone(zone) is None:
-                await query.answer(library.texts.ans_invalid)
+                await answer(query, library.texts.ans_invalid)
                 return
             current = await settings.set_timezone(ref, zone)
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             if onboarding:
                 await edit(query, screens.time_picker(library, zone, onboarding=True))
             else:
@@ -180,7 +180,7 @@ async def on_settings_button(
             return
         case SetTime(minutes, onboarding):
             current = await settings.set_time(ref, time(minutes // 60, minutes % 60))
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             if onboarding:
                 await edit(query, screens.onboarding_done(library, current))
             else:
@@ -193,25 +193,25 @@ async def on_settings_button(
                 current = await settings.set_days(ref, EVERY_DAY)
             else:
                 current = await settings.toggle_day(ref, int(choice))
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             await edit(query, screens.days_picker(library, current))
             return
         case SetReminderRoutine(routine_id):
             if routine_id not in library.routines:
-                await query.answer(library.texts.ans_unknown_routine)
+                await answer(query, library.texts.ans_unknown_routine)
                 return
             current = await settings.set_routine(ref, routine_id)
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             await edit(query, screens.settings_main(library, current))
             return
         case SetReminders(on):
             current = await settings.set_enabled(ref, on)
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             await edit(query, screens.settings_main(library, current))
             return
         case KeepDefaults():
             current = await settings.get(ref)
-            await query.answer(library.texts.ans_saved)
+            await answer(query, library.texts.ans_saved)
             await edit(query, screens.onboarding_done(library, current))
 
 
