@@ -153,24 +153,19 @@ async def insert_delivery_once(
     Returns the new id, or None when the row was already there: the unique key is what
     makes a second send for the same day impossible, whatever else goes wrong.
     """
-    insert = _insert_for(session)
-    statement = (
-        insert(Delivery)
-        .values(
-            person_id=person_id,
-            kind=kind,
-            local_date=local_date,
-            seq=seq,
-            status=status,
-            due_at=due_at,
-            claimed_at=claimed_at,
-            claimed_by=claimed_by,
-            detail=detail,
-        )
-        .on_conflict_do_nothing(index_elements=["person_id", "kind", "local_date", "seq"])
-        .returning(Delivery.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    row: dict[str, object] = {
+        "person_id": person_id,
+        "kind": kind,
+        "local_date": local_date,
+        "seq": seq,
+        "status": status,
+        "due_at": due_at,
+        "claimed_at": claimed_at,
+        "claimed_by": claimed_by,
+        "detail": detail,
+    }
+    inserted = await insert_deliveries_once(session, [row])
+    return inserted.get((person_id, kind, local_date, seq))
 
 
 DeliveryKey = tuple[int, str, date, int]
