@@ -28,7 +28,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers content
+	$(BIN)/mypy bot handlers content bench
 
 ## check-content: the exercise texts must not repeat the seed article word for word
 check-content:

@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import time as clock_time
 from pathlib import Path
 from types import FrameType
@@ -72,7 +72,7 @@ class Marks:
         self.session: Any = None
         self.summary: dict[str, Any] | None = None
         self.threads_before: dict[int, float] = {}
-        self.thread_cpu: Counter[str] = Counter()
+        self.thread_cpu: defaultdict[str, float] = defaultdict(float)
         if stats is not None:
             event.listen(Engine, "before_cursor_execute", self._on_statement)
             event.listen(Engine, "commit", self._on_commit)

@@ -32,12 +32,11 @@ from bench.common import (
     cpu_of,
     database,
     database_kinds,
-    machine_info,
     median,
     percentile,
     pg_backend_pids,
+    publish,
     ratio,
-    save,
     say,
     setup_logging,
     table,
@@ -281,17 +280,13 @@ async def main() -> None:
                     )
                     results.append(result)
     text = render(results)
-    print(text, flush=True)
-    save(
+    await publish(
         "button_cost",
-        {
-            "machine": await machine_info(),
-            "people": PEOPLE,
-            "regimes": [r.__dict__ for r in REGIMES],
-            "results": results,
-            "table": text,
-            "seconds": time.time() - started,
-        },
+        text,
+        started,
+        people=PEOPLE,
+        regimes=[r.__dict__ for r in REGIMES],
+        results=results,
     )
 
 

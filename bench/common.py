@@ -115,6 +115,20 @@ def save(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+async def publish(name: str, text: str, started: float, **figures: Any) -> Path:
+    """Print a benchmark's table and save it with its figures, the machine and its duration."""
+    print(text, flush=True)
+    return save(
+        name,
+        {
+            "machine": await machine_info(),
+            **figures,
+            "table": text,
+            "seconds": time.time() - started,
+        },
+    )
+
+
 def load(name: str) -> dict[str, Any] | None:
     """Read a benchmark's figures, or None when it did not run."""
     path = OUT / f"{name}.json"

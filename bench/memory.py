@@ -26,11 +26,10 @@ from bench.common import (
     Child,
     child_env,
     database,
-    machine_info,
     open_chat,
     poll_until,
+    publish,
     ratio,
-    save,
     say,
     setup_logging,
     table,
@@ -154,17 +153,7 @@ async def main() -> None:
             say(f"  peak RSS {result['peak_rss_mib']:.1f} MiB")
             results.append(result)
     text = render(results)
-    print(text, flush=True)
-    save(
-        "memory",
-        {
-            "machine": await machine_info(),
-            "run_seconds": RUN_SECONDS,
-            "results": results,
-            "table": text,
-            "seconds": time.time() - started,
-        },
-    )
+    await publish("memory", text, started, run_seconds=RUN_SECONDS, results=results)
 
 
 if __name__ == "__main__":

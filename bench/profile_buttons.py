@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.button_cost import Regime, measure
-from bench.common import OUT, QUICK, fmt, machine_info, save, say, setup_logging, table
+from bench.common import OUT, QUICK, fmt, publish, say, setup_logging, table
 
 PROFILE_PEOPLE = 20
 REGIME = Regime("profiled", None, unlimited=True, routines=1 if QUICK else 2)
@@ -113,18 +113,14 @@ async def main() -> None:
             profiles[app] = result
             say(f"  {result['updates']} updates; HTML profile in {path.relative_to(OUT.parent)}")
     text = render(profiles)
-    print(text, flush=True)
-    save(
+    await publish(
         "profile",
-        {
-            "machine": await machine_info(),
-            "people": PROFILE_PEOPLE,
-            "routines": REGIME.routines,
-            "results": {app: {k: v for k, v in r.items()} for app, r in profiles.items()},
-            "table": text,
-            "seconds": time.time() - started,
-            "note": fmt("main thread only"),
-        },
+        text,
+        started,
+        people=PROFILE_PEOPLE,
+        routines=REGIME.routines,
+        results={app: dict(r) for app, r in profiles.items()},
+        note=fmt("main thread only"),
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyinstrument.frame import Frame
@@ -64,12 +64,15 @@ HOTSPOTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+Seconds = defaultdict[str, float]
+
+
 @dataclass
 class _Walk:
-    by_area: Counter[str]
-    by_function: Counter[str]
-    ours_inclusive: Counter[str]
-    hotspots: Counter[str]
+    by_area: Seconds = field(default_factory=lambda: defaultdict(float))
+    by_function: Seconds = field(default_factory=lambda: defaultdict(float))
+    ours_inclusive: Seconds = field(default_factory=lambda: defaultdict(float))
+    hotspots: Seconds = field(default_factory=lambda: defaultdict(float))
     idle: float = 0.0
     total: float = 0.0
 
@@ -117,7 +120,7 @@ def _walk(frame: Frame, owner: str, walk: _Walk, stack: tuple[str, ...]) -> None
 def summarise(session: Session, top: int = 15) -> dict[str, Any]:
     """Return the profile as figures: busy time by area, top functions, our heaviest calls."""
     root = session.root_frame()
-    walk = _Walk(Counter(), Counter(), Counter(), Counter())
+    walk = _Walk()
     if root is not None:
         _walk(root, "", walk, ())
     busy = sum(walk.by_area.values())
@@ -126,20 +129,17 @@ def summarise(session: Session, top: int = 15) -> dict[str, Any]:
         "cpu_time_s": session.cpu_time,
         "sampled_busy_s": busy,
         "idle_s": walk.idle,
-        "by_area": [
-            {"area": area, "seconds": seconds, "share": seconds / busy if busy else 0.0}
-            for area, seconds in walk.by_area.most_common()
-        ],
-        "top_functions": [
-            {"function": label, "seconds": seconds, "share": seconds / busy if busy else 0.0}
-            for label, seconds in walk.by_function.most_common(top)
-        ],
-        "hotspots": [
-            {"name": name, "seconds": seconds, "share": seconds / busy if busy else 0.0}
-            for name, seconds in walk.hotspots.most_common()
-        ],
-        "our_inclusive": [
-            {"function": label, "seconds": seconds, "share": seconds / busy if busy else 0.0}
-            for label, seconds in walk.ours_inclusive.most_common(top)
-        ],
+        "by_area": _ranked(walk.by_area, "area", busy),
+        "top_functions": _ranked(walk.by_function, "function", busy, top),
+        "hotspots": _ranked(walk.hotspots, "name", busy),
+        "our_inclusive": _ranked(walk.ours_inclusive, "function", busy, top),
     }
+
+
+def _ranked(times: Seconds, key: str, busy: float, top: int | None = None) -> list[dict[str, Any]]:
+    """Return the largest times first, each with its share of the busy time."""
+    ranked = sorted(times.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [
+        {key: name, "seconds": seconds, "share": seconds / busy if busy else 0.0}
+        for name, seconds in ranked
+    ]

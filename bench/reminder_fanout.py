@@ -35,12 +35,11 @@ from bench.common import (
     Child,
     child_env,
     database,
-    machine_info,
     median,
     open_chat,
     percentile,
     poll_until,
-    save,
+    publish,
     say,
     setup_logging,
     table,
@@ -307,18 +306,7 @@ async def main() -> None:
             say(f"fan-out with live taps: REMINDER_RATE={rate:g}, {LIVE_SECONDS} s ...")
             live.append(await fanout(rate, people, workdir, live=True, tag=f"fanout-live-{rate:g}"))
     text = render(main_run, live)
-    print(text, flush=True)
-    save(
-        "reminder_fanout",
-        {
-            "machine": await machine_info(),
-            "ceiling": CEILING,
-            "main": main_run,
-            "live": live,
-            "table": text,
-            "seconds": time.time() - started,
-        },
-    )
+    await publish("reminder_fanout", text, started, ceiling=CEILING, main=main_run, live=live)
 
 
 if __name__ == "__main__":

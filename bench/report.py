@@ -307,7 +307,7 @@ def _profile_section(data: dict[str, Any] | None) -> str:
         f"profiled: floor {cpu(floor)} ms, coach {cpu(coach)} ms), so read the shares. "
         "SQLite's own work runs in aiosqlite's thread and is not in these samples (the CPU "
         "split by thread is in the button cost section). The full profiles: "
-        "`bench/out/profile-floor.html`, `bench/out/profile-coach.html`.\n\n" + data["table"]
+        "`bench/out/profile-floor.html`, `bench/out/profile-coach.html`.\n\n" + str(data["table"])
     )
 
 

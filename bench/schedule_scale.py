@@ -27,10 +27,9 @@ from bench.common import (
     Database,
     database,
     database_kinds,
-    machine_info,
     median,
+    publish,
     ratio,
-    save,
     say,
     setup_logging,
     table,
@@ -48,7 +47,7 @@ INDEX = "ix_people_next_reminder_at"
 
 def production_batch() -> int:
     """Return the batch one sweep claims with the default settings."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     return ReminderPace(settings.reminder_rate, settings.sweep_interval_seconds).batch
 
 
@@ -226,17 +225,8 @@ async def main() -> None:
                 )
                 results.append(result)
     text = render(results)
-    print(text, flush=True)
-    save(
-        "schedule_scale",
-        {
-            "machine": await machine_info(),
-            "batch": batch,
-            "repetitions": REPETITIONS,
-            "results": results,
-            "table": text,
-            "seconds": time.time() - started,
-        },
+    await publish(
+        "schedule_scale", text, started, batch=batch, repetitions=REPETITIONS, results=results
     )
 
 
