@@ -140,7 +140,10 @@ async def _claim(services: Services, pace: ReminderPace) -> list[Claim]:
 
 
 async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
-    """Claim one batch of due reminders and send each; return how many were claimed."""
+    """Claim one batch of due reminders and send each; return how many were claimed.
+
+    One step of the sweep without its pipelining: what the tests drive by hand.
+    """
     claims = await services.reminders.claim_due(pace.batch)
     await send_claims(bot, services, pace, claims)
     return len(claims)
