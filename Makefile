@@ -1,15 +1,25 @@
 # Two commands from a fresh clone: `make run` (try the bot) and `make test` (run the tests).
+# Both install from requirements.lock: every package pinned with its sha256 hashes, so an install
+# is the same everywhere and a file that differs from the locked one stops it. After editing the
+# dependencies in pyproject.toml, `make lock` refreshes the lock; commit both files.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test bench lint check-content clean
+.PHONY: run test bench lint lock check-content clean
 
-$(STAMP): pyproject.toml
+# The venv's own pip (from the interpreter, nothing downloaded unverified) installs the lock,
+# setuptools included, then the project itself without its dependencies and without build
+# isolation, which would fetch an unpinned setuptools. `pip check` fails when the lock no longer
+# satisfies pyproject.toml (a dependency added or a floor raised without `make lock`).
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@out=$$($(PIP) check) || { echo "$$out" >&2; echo "$(LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 ## run: set up and start the bot (an offline chat in this terminal when no token is set)
@@ -29,6 +39,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot handlers content bench
+
+## lock: re-resolve requirements.lock from pyproject.toml (its dependencies, the dev extra and the
+##       build backend), keeping current pins where they still fit; UPGRADE=1 takes the newest
+# uv rather than pip-tools: one universal lock (any OS and CPU, Python 3.11 and newer) with the
+# hashes of every file, in a second; pip-compile only locks for the machine it runs on. uv is in
+# the dev extra, so the locking tool is itself pinned and hashed.
+lock: $(STAMP)
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
+	| $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+		--extra dev --output-file $(LOCK) pyproject.toml -
 
 ## check-content: the exercise texts must not repeat the seed article word for word
 check-content:
