@@ -11,7 +11,11 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
-SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram takes 1-256 of these characters; fewer than 32 could be guessed by someone who
+# keeps posting to the public webhook address.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
+# ASCII digits only: str.isdigit() also accepts "²" and other scripts' digits.
+USER_ID_PATTERN = re.compile(r"[0-9]+")
 # Values people paste from examples; starting with one would only fail later at Telegram.
 PLACEHOLDERS = frozenset({"changeme", "change-me", "your-token", "your_token", "token", "xxx"})
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/mobility-coach.db"
@@ -90,7 +94,7 @@ class Settings(BaseSettings):
     def _admins(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
+            if not all(USER_ID_PATTERN.fullmatch(part) for part in parts):
                 raise ValueError("must be Telegram user ids separated by commas")
             return frozenset(int(part) for part in parts)
         return value
@@ -108,8 +112,8 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and not value):
             return None
         if not isinstance(value, str) or not SECRET_PATTERN.match(value):
-            # Telegram's own rule for the header it sends back; never echo the value.
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            # Never echo the value: it is a secret even when it is a bad one.
+            raise ValueError("must be 32-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     def webhook_problem(self) -> str | None:

@@ -128,7 +128,7 @@ def clock() -> FakeClock:
 # --- Every log line of the whole run, scanned for secrets by tests/test_zz_log_secrets.py ---
 
 # Every token and secret the tests hand to the bot.
-TEST_SECRETS = ("123456:TEST-token", "424242:" + "A" * 35, "s3cret-Webhook_token")
+TEST_SECRETS = ("123456:TEST-token", "424242:" + "A" * 35, "s3cret-Webhook_token-for-the-tests")
 
 
 class LogCapture(logging.Handler):

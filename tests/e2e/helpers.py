@@ -54,7 +54,7 @@ async def join(
     return person
 
 
-WEBHOOK_SECRET = "s3cret-Webhook_token"
+WEBHOOK_SECRET = "s3cret-Webhook_token-for-the-tests"  # 32+ characters, as config requires
 
 
 def webhook_settings(database_url: str, **extra: object) -> Settings:

@@ -49,6 +49,11 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> N
         ("TELEGRAM_BOT_TOKEN", "changeme", "TELEGRAM_BOT_TOKEN: does not look like a token"),
         ("TELEGRAM_BOT_TOKEN", "12345:short", "TELEGRAM_BOT_TOKEN: does not look like a token"),
         ("TELEGRAM_BASE_URL", "api.telegram.org", "TELEGRAM_BASE_URL: must start with http"),
+        # str.isdigit() says yes to these, int() to some of them: only 0-9 make an id.
+        ("ADMIN_IDS", "11111111,²", "ADMIN_IDS: must be Telegram user ids separated by commas"),
+        ("ADMIN_IDS", "١٢٣", "ADMIN_IDS: must be Telegram user ids separated by commas"),
+        ("ADMIN_IDS", "１２３", "ADMIN_IDS: must be Telegram user ids separated by commas"),
+        ("ADMIN_IDS", "+5", "ADMIN_IDS: must be Telegram user ids separated by commas"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name: str, value: str, expected: str) -> None:
@@ -123,5 +128,25 @@ def test_webhook_mode_needs_its_settings(tmp_path) -> None:
         tmp_path, "run", WEBHOOK_SECRET_TOKEN="not allowed!", TELEGRAM_BOT_TOKEN=GOOD_TOKEN
     )
     assert done.returncode == 2
-    assert "WEBHOOK_SECRET_TOKEN: must be 1-256 characters" in done.stderr
+    assert "WEBHOOK_SECRET_TOKEN: must be 32-256 characters" in done.stderr
     assert "not allowed!" not in done.stderr
+
+
+def test_a_short_webhook_secret_is_refused_at_start_without_echoing_it(tmp_path) -> None:
+    short = "s3cret-Webhook_token"  # 20 characters: Telegram takes it, a guesser might too
+    done = run_command(
+        tmp_path,
+        "run",
+        "--webhook",
+        TELEGRAM_BOT_TOKEN=GOOD_TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",  # nothing listens: never reach Telegram
+        WEBHOOK_URL="https://coach.example.test/telegram",
+        WEBHOOK_SECRET_TOKEN=short,
+        LOG_LEVEL="DEBUG",
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "configuration error: WEBHOOK_SECRET_TOKEN: must be 32-256 characters"
+        " of A-Z, a-z, 0-9, _ and -"
+    ]
+    assert short not in done.stdout + done.stderr
