@@ -125,7 +125,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-# --- Every log line of the whole run, scanned for secrets by tests/test_zz_log_secrets.py ---
+# --- Every log line, checked for secrets after each test (no_secret_in_the_logs) ---
 
 # Every token and secret the tests hand to the bot.
 TEST_SECRETS = ("123456:TEST-token", "424242:" + "A" * 35, "s3cret-Webhook_token-for-the-tests")
@@ -160,7 +160,15 @@ def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the log scan last, when every other test has logged what it logs."""
-    last = [item for item in items if "test_zz_log_secrets" in item.nodeid]
-    items[:] = [item for item in items if item not in last] + last
+@pytest.fixture(autouse=True)
+def no_secret_in_the_logs() -> Iterator[None]:
+    """Fail the test if anything it logged (its fixtures' teardown included) holds a secret."""
+    raw_from, written_from = len(LOG_CAPTURE.raw), len(LOG_CAPTURE.written)
+    yield
+    raw, written = LOG_CAPTURE.raw[raw_from:], LOG_CAPTURE.written[written_from:]
+    for secret in TEST_SECRETS:
+        leaked = [line for line in written if secret in line]
+        assert leaked == [], f"a secret reached the written logs: {leaked[:3]}"
+        # Stronger: nothing even tried to log it (the formatter is the second line of defence).
+        tried = [line for line in raw if secret in line]
+        assert tried == [], f"something logged a secret (redacted on output): {tried[:3]}"

@@ -6,6 +6,7 @@ import json
 import logging
 
 from bot.logs import make_formatter
+from tests.conftest import LOG_CAPTURE, TEST_SECRETS
 
 SECRET = "987654:ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvu"
 
@@ -38,3 +39,11 @@ def test_json_format_is_one_object_per_line_and_redacted() -> None:
     assert event["level"] == "ERROR" and event["logger"] == "bot.test"
     assert event["message"] == "sent to [REDACTED]"
     assert "ValueError" in event["exception"] and SECRET not in line
+
+
+def test_the_test_runs_log_check_redacts_what_it_must() -> None:
+    # The per-test log check (tests/conftest.py) is only as good as this formatter.
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (TEST_SECRETS[1],), None)
+    line = LOG_CAPTURE.production.format(record)
+    assert TEST_SECRETS[1] not in line
+    assert "[REDACTED]" in line
