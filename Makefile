@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SYNCED := $(VENV)/.synced
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
@@ -14,10 +15,14 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 # The venv's own pip (from the interpreter, nothing downloaded unverified) installs the lock,
 # setuptools included, then the project itself without its dependencies and without build
 # isolation, which would fetch an unpinned setuptools. `pip check` fails when the lock no longer
-# satisfies pyproject.toml (a dependency added or a floor raised without `make lock`).
-$(STAMP): $(LOCK) pyproject.toml
+# satisfies pyproject.toml (a dependency added or a floor raised without `make lock`); `make lock`
+# itself needs only the locked packages, so it still runs then.
+$(SYNCED): $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	touch $(SYNCED)
+
+$(STAMP): $(SYNCED) pyproject.toml
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@out=$$($(PIP) check) || { echo "$$out" >&2; echo "$(LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(STAMP)
@@ -45,7 +50,7 @@ lint: $(STAMP)
 # uv rather than pip-tools: one universal lock (any OS and CPU, Python 3.11 and newer) with the
 # hashes of every file, in a second; pip-compile only locks for the machine it runs on. uv is in
 # the dev extra, so the locking tool is itself pinned and hashed.
-lock: $(STAMP)
+lock: $(SYNCED)
 	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
 	| $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
