@@ -14,6 +14,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
 logger = logging.getLogger("bot")
+# Telegram's 100 connections at most, and room for /healthz and /metrics.
+WEBHOOK_MAX_CONCURRENCY = 128
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +122,13 @@ def _run_webhook(settings: Settings, role: str) -> int:
         access_log=False,
         log_config=None,  # keep our handler, which redacts secrets
         timeout_graceful_shutdown=30,
+        # Telegram opens at most 100 connections to a bot (setWebhook's max_connections, 40
+        # unless set), each waiting until its update is handled; requests beyond this many at
+        # once are not Telegram's and get 503 before they cost memory or database connections.
+        limit_concurrency=WEBHOOK_MAX_CONCURRENCY,
+        # Idle keep-alive connections count against that limit: close them after 5 s (nginx,
+        # as in docs/deploy.md, opens a new upstream connection per request anyway).
+        timeout_keep_alive=5,
     )
     uvicorn.Server(config).run()
     return 0

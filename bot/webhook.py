@@ -5,19 +5,22 @@ answered 200 only after its handling has finished and its writes are committed, 
 killed mid-update makes Telegram deliver it again; a handler that raises is logged and the
 person gets an apology (the error handler), and the update is still acknowledged, so one
 poison update cannot block the queue. An update id handled before is acknowledged unhandled.
+A body that is no update at all is acknowledged too (logged, never handled), and one over
+MAX_BODY_BYTES is refused with 413 before more than that is read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,6 +33,16 @@ from handlers.context import CoachApplication
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; nginx's client_max_body_size in docs/deploy.md matches.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class _Envelope(BaseModel):
+    """What every update has: its id, an integer the processed_updates table keeps as BIGINT."""
+
+    # Strict: "5", true and 5.0 are not ids; the rest of the update is PTB's to read.
+    model_config = ConfigDict(strict=True, extra="allow")
+    update_id: int = Field(ge=0, lt=2**63)
 
 
 def webhook_path(settings: Settings) -> str:
@@ -53,7 +66,14 @@ class WebhookServer:
         self._secret = secret.get_secret_value().encode()
         self.asgi = Starlette(
             routes=[
-                Route(webhook_path(settings), self.update, methods=["POST"]),
+                # Starlette answers 413 to a longer body: by Content-Length before reading,
+                # or while a chunked one streams in, never holding more than the limit.
+                Route(
+                    webhook_path(settings),
+                    self.update,
+                    methods=["POST"],
+                    max_body_size=MAX_BODY_BYTES,
+                ),
                 Route("/healthz", self.healthz, methods=["GET"]),
                 Route("/metrics", self.metrics, methods=["GET"]),
             ],
@@ -118,12 +138,15 @@ class WebhookServer:
             logger.warning("webhook call refused: wrong or missing secret token (from %s)", client)
             return Response(status_code=403)
         try:
-            payload = json.loads(await request.body())
-            update = Update.de_json(payload, self.app.bot)
-        except (ValueError, TypeError, KeyError):
+            body = await request.body()
+        except HTTPException as error:
+            if error.status_code == 413:
+                logger.warning("webhook: a body over %d bytes was refused (413)", MAX_BODY_BYTES)
+            raise
+        update = self._read(body)
+        if update is None:
             # It came with the secret, so from Telegram: refusing it would make Telegram
             # retry it forever and hold up every update behind it.
-            logger.error("webhook: an update that cannot be read was acknowledged and dropped")
             return Response(status_code=200)
         operations = self.services.operations
         if await operations.already_processed(update.update_id):
@@ -134,6 +157,22 @@ class WebhookServer:
         await self.app.update_processor.process_update(update, self.app.process_update(update))
         await operations.mark_processed(update.update_id)
         return Response(status_code=200)
+
+    def _read(self, body: bytes) -> Update | None:
+        """Return the update in a body, or None (logged once, without the content) if none."""
+        try:
+            return Update.de_json(_Envelope.model_validate_json(body).model_dump(), self.app.bot)
+        except ValidationError as error:
+            # Where and what, never the input: e.g. "update_id: Input should be less than ...".
+            first = error.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            why = f"{where}: {first['msg']}"
+        except Exception as error:  # PTB's parser raises whatever an unexpected field makes it
+            why = f"{type(error).__name__} reading its fields"
+        logger.error(
+            "webhook: an update that cannot be read (%s) was acknowledged and dropped", why
+        )
+        return None
 
     async def healthz(self, _: Request) -> Response:
         """Report database reachability and sweep lag; 503 when the database is down."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import sys
@@ -230,3 +231,105 @@ async def test_an_unreadable_update_is_acknowledged_not_retried_forever(
         )
     assert response.status_code == 200
     assert any("cannot be read" in r.getMessage() for r in caplog.records)
+
+
+NESTED = b"[" * 100_000 + b"]" * 100_000
+A_MESSAGE = {
+    "message_id": 1,
+    "date": 1_772_438_400,
+    "chat": {"id": 7, "type": "private", "first_name": "Ada"},
+    "from": {"id": 7, "is_bot": False, "first_name": "Ada"},
+    "text": "/help",
+}
+
+
+NOT_UPDATES = {
+    "null": b"null",
+    "a list": b"[]",
+    "a number": b"5",
+    "a string": b'"x"',
+    "an empty object": b"{}",
+    "a text id": b'{"update_id": "abc"}',
+    "a true id": b'{"update_id": true}',
+    "a fraction id": b'{"update_id": 1.5}',
+    "100000 nested lists": NESTED,
+    "an id of 2**63": b'{"update_id": ' + str(2**63).encode() + b"}",
+    "a negative id": b'{"update_id": -1}',
+    "a number as message": b'{"update_id": 1, "message": 5}',
+    # Readable by PTB, but its id does not fit the database's BIGINT.
+    "a message with an id of 2**63": json.dumps(
+        {"update_id": 2**63, "message": A_MESSAGE}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("body", NOT_UPDATES.values(), ids=NOT_UPDATES.keys())
+async def test_a_body_that_is_no_update_is_acknowledged_once_logged_and_harmless(
+    double, instance, router, db, caplog, body
+) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            instance.url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+    # A 500 would make Telegram send it again and again, holding up every update behind it.
+    assert response.status_code == 200
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1 and "cannot be read" in warned[0]
+    assert "abc" not in warned[0] and "[[" not in warned[0] and "Ada" not in warned[0]
+    assert await count(db, ProcessedUpdate) == 0
+    assert double.user(7, "Ada").bot_messages == []
+    await assert_the_next_update_is_handled(double, router)
+
+
+async def assert_the_next_update_is_handled(double, router) -> None:
+    ada = double.user(8, "Ada")
+    await ada.send("/help")
+    await router.pump()
+    assert ada.last_bot_message is not None and "/routine" in ada.last_bot_message.text
+
+
+MAX_BODY = 1024 * 1024
+
+
+async def status_of_an_unfinished_post(instance, header: str, body: bytes) -> bytes:
+    """Post by hand, never finishing the body, and return the status line that came back."""
+    url = httpx.URL(instance.url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(
+            f"POST {url.path} HTTP/1.1\r\nHost: {url.host}\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n{header}\r\n\r\n".encode()
+        )
+        writer.write(body)
+        await writer.drain()
+        # The rest never comes: an answer now means the server did not wait to read it.
+        return await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+
+
+async def test_a_body_over_1_mb_is_refused_by_its_length_before_it_is_read(
+    double, instance, router
+) -> None:
+    status = await status_of_an_unfinished_post(
+        instance, f"Content-Length: {4 * MAX_BODY}", b'{"update_id": 1, '
+    )
+    assert status.startswith(b"HTTP/1.1 413")
+    await assert_the_next_update_is_handled(double, router)
+
+
+async def test_a_chunked_body_is_refused_once_it_passes_1_mb(double, instance, router) -> None:
+    chunk = b" " * 65536
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(17))  # 1 MB + 64 KB
+    status = await status_of_an_unfinished_post(instance, "Transfer-Encoding: chunked", chunks)
+    assert status.startswith(b"HTTP/1.1 413")
+    await assert_the_next_update_is_handled(double, router)
+
+
+async def test_a_body_of_just_1_mb_is_still_read(double, instance, router, caplog) -> None:
+    body = b'{"update_id": 1}'.ljust(MAX_BODY)  # JSON allows the trailing spaces
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            instance.url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+    assert response.status_code == 200
