@@ -725,3 +725,229 @@ async def test_a_ptb_application_polls_the_double_across_restarts(double: BotApi
         finally:
             await stop_app(app)
         assert len(person.bot_messages) == round_ + 1
+
+
+# ------------------------------------------------------------------ group chats
+
+GRACE = 2002
+OFFICE = -4_000_000_001  # the default group id
+
+
+async def test_groups_are_negative_idempotent_and_typed_by_id(double: BotApiDouble):
+    office = double.group()
+    assert office is double.group()
+    assert (office.chat_id, office.title, office.bot_status) == (OFFICE, "Office", "member")
+    gym = double.group(-1_001_234_567_890, "Gym")
+    assert double.group(-1_001_234_567_890, "Renamed").title == "Gym"  # first call names it
+    member = office.member(ADA, "Ada")
+    assert office.member(ADA) is member
+    assert (member.chat_id, member.user_id, member.group) == (OFFICE, ADA, office)
+    with pytest.raises(ValueError, match="negative"):
+        double.group(ADA)
+    with pytest.raises(ValueError, match="positive"):
+        office.member(-5)
+    assert gym.chat == [] and office.last_bot_message is None
+
+
+async def test_group_command_arrives_from_the_member_in_the_group(double: BotApiDouble, bot: Bot):
+    office = double.group()
+    ada = office.member(ADA, "Ada", username="ada")
+    addressed = await ada.send("/streak@mobility_coach_bot")
+    bare = await ada.send("/streak")
+    updates = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [addressed, bare]
+    message = updates[0].message
+    assert message is not None and message.from_user is not None
+    assert (message.chat.id, message.chat.type, message.chat.title) == (OFFICE, "group", "Office")
+    assert (message.from_user.id, message.from_user.username) == (ADA, "ada")
+    assert message.entities == (MessageEntity(MessageEntity.BOT_COMMAND, 0, 26),)
+    assert updates[1].message is not None
+    assert updates[1].message.entities == (MessageEntity(MessageEntity.BOT_COMMAND, 0, 7),)
+    assert [m.sender_id for m in office.chat] == [ADA, ADA]
+
+
+async def test_supergroup_chat_type(double: BotApiDouble, bot: Bot):
+    desk = double.group(-1_001_234_567_890, "Desk crew")
+    await desk.member(ADA).send("hi all")
+    updates = await bot.get_updates(timeout=0)
+    assert updates[-1].message is not None
+    assert updates[-1].message.chat.type == "supergroup"
+
+
+async def test_bot_messages_land_in_the_group_chat(double: BotApiDouble, bot: Bot):
+    office = double.group()
+    ada = office.member(ADA, "Ada")
+    await ada.send("/streak")
+    sent = await bot.send_message(OFFICE, "<b>3</b> days", parse_mode="HTML")
+    assert sent.chat.id == OFFICE and sent.chat.type == "group"
+    await bot.send_document(OFFICE, b"week 1", filename="plan.txt")
+    await bot.send_photo(OFFICE, PNG, caption="Chart")
+    assert [m.from_bot for m in office.chat] == [False, True, True, True]
+    assert [m.text for m in office.bot_messages] == ["3 days", "", "Chart"]
+    assert office.bot_messages[1].document_name == "plan.txt"
+    last = office.last_bot_message
+    assert last is not None and last.photo == PNG and last.sender_id == 123456
+    assert ada.last_bot_message == last
+    assert double.chat(OFFICE) == office.chat
+    with pytest.raises(BadRequest, match=says("chat not found")):
+        await bot.send_message(-777, "no such group")
+
+
+async def test_the_same_user_in_a_group_and_a_private_chat(double: BotApiDouble, bot: Bot):
+    member = double.group().member(ADA, "Ada")
+    person = double.user(ADA, "Someone else")
+    assert person.user is member.user  # one Telegram user; the first call named her
+    assert (person.chat_id, member.chat_id) == (ADA, OFFICE)
+    await member.send("/streak@mobility_coach_bot")
+    with pytest.raises(BadRequest, match=says("chat not found")):
+        await bot.send_message(ADA, "she has not written to the bot privately")
+    await person.send("/start")
+    await bot.send_message(ADA, "private")
+    await bot.send_message(OFFICE, "group")
+    assert [m.text for m in person.bot_messages] == ["private"]
+    assert [m.text for m in member.bot_messages] == ["group"]
+    chats = [u.effective_chat.id for u in await bot.get_updates(timeout=0) if u.effective_chat]
+    assert chats == [OFFICE, ADA]
+
+
+async def test_group_member_presses_a_button_on_a_bot_message(double: BotApiDouble, bot: Bot):
+    office = double.group()
+    ada, grace = office.member(ADA, "Ada"), office.member(GRACE, "Grace")
+    sent = await bot.send_message(OFFICE, "Who is in?", reply_markup=keyboard("Me", "Later"))
+    first = await grace.press("Me")
+    second = await ada.press_data("stale:v0", message_id=sent.message_id)
+    updates = await bot.get_updates(timeout=0)
+    queries = [u.callback_query for u in updates if u.callback_query]
+    assert [u.update_id for u in updates] == [first, second]
+    assert [(q.from_user.id, q.data) for q in queries] == [(GRACE, "cb:Me"), (ADA, "stale:v0")]
+    assert isinstance(queries[0].message, Message)
+    assert (queries[0].message.chat.id, queries[0].message.message_id) == (OFFICE, sent.message_id)
+    assert grace.answer_for(first) is None
+    await bot.answer_callback_query(queries[0].id, text="Counted")
+    answer = grace.answer_for(first)
+    assert answer is not None and answer.text == "Counted"
+    with pytest.raises(ButtonNotFoundError, match="'Me', 'Later'"):
+        await ada.press("Never")
+    await bot.edit_message_text("Grace is in", OFFICE, sent.message_id)
+    assert office.chat[-1].text == "Grace is in" and office.chat[-1].edited
+
+
+async def test_adding_and_removing_the_bot_sends_my_chat_member(double: BotApiDouble, bot: Bot):
+    gym = double.group(-4242, "Gym", with_bot=False)
+    ada = gym.member(ADA, "Ada")
+    assert gym.bot_status == "left"
+    with pytest.raises(BadRequest, match=says("chat not found")):
+        await bot.send_message(-4242, "not in it yet")
+    with pytest.raises(RuntimeError, match="add_bot_to_group"):
+        await ada.send("/streak")
+
+    added = double.add_bot_to_group(-4242, ADA)
+    with pytest.raises(ValueError, match="already in group"):
+        double.add_bot_to_group(-4242, ADA)
+    sent = await bot.send_message(-4242, "Hello, gym")
+    await ada.send("/streak@mobility_coach_bot")
+    removed = double.remove_bot_from_group(-4242, GRACE)
+    assert double.group(-4242).bot_status == "kicked"  # the same handle
+    with pytest.raises(Forbidden, match=says("bot was kicked from the group chat")):
+        await bot.send_message(-4242, "still here?")
+    with pytest.raises(Forbidden, match=says("bot was kicked from the group chat")):
+        await bot.edit_message_text("edited", -4242, sent.message_id)
+    with pytest.raises(RuntimeError, match="not in group"):
+        await ada.send("/streak")
+
+    updates = {u.update_id: u for u in await bot.get_updates(timeout=0)}
+    joined, left = updates[added].my_chat_member, updates[removed].my_chat_member
+    assert joined is not None and left is not None
+    assert (joined.chat.id, joined.chat.type, joined.from_user.id) == (-4242, "group", ADA)
+    assert (joined.old_chat_member.status, joined.new_chat_member.status) == ("left", "member")
+    assert joined.new_chat_member.user.id == 123456
+    assert (left.chat.id, left.from_user.id) == (-4242, GRACE)
+    assert (left.old_chat_member.status, left.new_chat_member.status) == ("member", "kicked")
+    assert [m.text for m in gym.bot_messages] == ["Hello, gym"]  # the chat stays readable
+
+    back = double.add_bot_to_group(-4242, ADA)
+    await bot.send_message(-4242, "back again")
+    double.remove_bot_from_group(-4242, ADA, ban=False)
+    with pytest.raises(Forbidden, match=says("bot is not a member of the group chat")):
+        await bot.send_message(-4242, "gone")
+    rejoined = (await bot.get_updates(timeout=0))[-2]
+    assert rejoined.update_id == back and rejoined.my_chat_member is not None
+    assert rejoined.my_chat_member.old_chat_member.status == "kicked"
+    with pytest.raises(ValueError, match="is a group"):
+        double.block(-4242)
+
+
+async def test_group_flood_limit_counts_messages_and_edits_per_minute(
+    double: BotApiDouble, bot: Bot, fake_time: FakeTime
+):
+    office = double.group()
+    await office.member(ADA).send("/streak")
+    double.enforce_limits()
+    sent = [await bot.send_message(OFFICE, "one")]
+    for n in range(18):
+        fake_time.advance(2)  # past the 1 message per second per chat
+        sent.append(await bot.send_message(OFFICE, f"message {n}"))
+    fake_time.advance(2)
+    await bot.edit_message_text("edited", OFFICE, sent[0].message_id)  # the 20th
+    fake_time.advance(2)
+    with pytest.raises(RetryAfter) as error:
+        await bot.send_message(OFFICE, "the 21st in a minute")
+    # The first message is 40 s old; it leaves the 60 s window in 20 s.
+    assert retry_after_of(error.value) == 20
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("edited again", OFFICE, sent[0].message_id)
+    assert double.throttled == 2
+    fake_time.advance(20)
+    await bot.send_message(OFFICE, "room again")
+
+
+async def test_group_limit_leaves_private_chats_alone(
+    double: BotApiDouble, bot: Bot, ada, fake_time: FakeTime
+):
+    double.enforce_limits(per_group_per_minute=2)
+    for n in range(5):
+        await bot.send_message(ADA, f"private {n}")
+        fake_time.advance(1.0)
+    assert len(ada.bot_messages) == 5
+
+
+async def test_start_payload_and_group_commands_through_a_ptb_application(
+    double: BotApiDouble,
+):
+    seen: list[tuple[str, int, list[str]]] = []
+
+    async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None and update.effective_message is not None
+        name = (update.effective_message.text or "").split()[0]
+        seen.append((name, update.effective_chat.id, list(context.args or [])))
+        await context.bot.send_message(update.effective_chat.id, f"got {name}")
+
+    app = (
+        Application.builder()
+        .token(double.token)
+        .base_url(double.base_url)
+        .base_file_url(double.base_file_url)
+        .build()
+    )
+    app.add_handler(CommandHandler(["start", "streak"], command))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=10)
+    try:
+        person = double.user(ADA)
+        member = double.group().member(GRACE, "Grace")
+        await double.wait_delivered(await person.send("/start from_ad_42"), timeout=3)
+        await double.wait_delivered(await member.send("/streak@other_bot"), timeout=3)
+        await double.wait_delivered(await member.send("/streak@mobility_coach_bot week"), timeout=3)
+        await double.wait_until(lambda: len(seen) == 2, timeout=3, what="two commands")
+        await member.next_bot_message(timeout=3)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    assert seen == [
+        ("/start", ADA, ["from_ad_42"]),
+        ("/streak@mobility_coach_bot", OFFICE, ["week"]),
+    ]
+    assert [m.text for m in double.group().bot_messages] == ["got /streak@mobility_coach_bot"]

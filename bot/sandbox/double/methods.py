@@ -1,0 +1,536 @@
+"""The Bot API methods the bot calls, each checking Telegram's rules before it acts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, Literal
+
+from bot.sandbox.double.faults import FloodLimits
+from bot.sandbox.double.records import (
+    NOT_MODIFIED,
+    QUERY_TOO_OLD,
+    ApiError,
+    CallbackAnswer,
+    JsonDict,
+    bad_request,
+)
+from bot.sandbox.double.state import (
+    BUTTON_ACTIONS,
+    ChatState,
+    StoredFile,
+    StoredMessage,
+    TelegramState,
+)
+from bot.sandbox.double.wire import Params, Upload, peek_chat_id
+from bot.sandbox.telegram_html import (
+    FormattedText,
+    HtmlParseError,
+    UnsupportedParseModeError,
+    parse_text,
+)
+
+# Telegram's documented limits.
+MAX_TEXT_LENGTH: Final = 4096
+MAX_CAPTION_LENGTH: Final = 1024
+MAX_CALLBACK_DATA_BYTES: Final = 64
+MAX_BUTTONS: Final = 100
+MAX_ANSWER_TEXT_LENGTH: Final = 200
+MAX_COMMANDS: Final = 100
+CALLBACK_QUERY_TTL: Final = 15.0
+MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES: Final = 50 * 1024 * 1024
+
+_CHAT_ACTIONS: Final = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+_BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]+")
+
+Handler = Callable[[Params], Awaitable[Any]]
+
+
+class BotApiMethods(TelegramState):
+    """Telegram's state plus the Bot API methods that read and change it."""
+
+    def __init__(
+        self, bot_user: JsonDict, clock: Callable[[], float], *, strict_ampersand: bool
+    ) -> None:
+        super().__init__(bot_user, clock)
+        self.strict_ampersand = strict_ampersand
+        self.webhook_url = ""
+        self.throttled = 0
+        self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+        self._limits: FloodLimits | None = None
+        self._last_poll_at: float | None = None
+        self._poll_generation = 0
+        # Lower-case name -> (Telegram's spelling, handler); Telegram ignores the case.
+        self._handlers: Mapping[str, tuple[str, Handler]] = {
+            name.lower(): (name, handler)
+            for name, handler in (
+                ("getMe", self._get_me),
+                ("getUpdates", self._get_updates),
+                ("setWebhook", self._set_webhook),
+                ("deleteWebhook", self._delete_webhook),
+                ("getWebhookInfo", self._get_webhook_info),
+                ("setMyCommands", self._set_my_commands),
+                ("getMyCommands", self._get_my_commands),
+                ("deleteMyCommands", self._delete_my_commands),
+                ("sendMessage", self._send_message),
+                ("editMessageText", self._edit_message_text),
+                ("editMessageReplyMarkup", self._edit_message_reply_markup),
+                ("deleteMessage", self._delete_message),
+                ("answerCallbackQuery", self._answer_callback_query),
+                ("sendChatAction", self._send_chat_action),
+                ("sendPhoto", self._send_photo),
+                ("sendDocument", self._send_document),
+                ("getFile", self._get_file),
+            )
+        }
+
+    # ---------------------------------------------------------------- the bot and updates
+
+    async def _get_me(self, params: Params) -> JsonDict:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            # Every group message reaches the bot, as with privacy mode off.
+            "can_read_all_group_messages": True,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _get_updates(self, params: Params) -> list[JsonDict]:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = params.integer("offset", default=0) or 0
+        limit = min(max(params.integer("limit", default=100) or 100, 1), 100)
+        timeout = max(params.integer("timeout", default=0) or 0, 0)
+        allowed = params.json("allowed_updates", "can't parse allowed_updates JSON array")
+        if allowed is not None:
+            if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
+                raise bad_request("can't parse allowed_updates JSON array")
+            self._allowed_updates = frozenset(allowed) if allowed else None
+        self._last_poll_at = self._clock()
+        self._confirm(offset)
+
+        # A newer getUpdates ends an older one, as on Telegram.
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._updates_signal.fire()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            batch = self._next_batch(limit)
+            remaining = deadline - loop.time()
+            if batch or self._closing or remaining <= 0:
+                return batch
+            await self._updates_signal.wait(remaining)
+            if generation != self._poll_generation:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
+
+    async def _set_webhook(self, params: Params) -> bool:
+        url = params.text("url") or ""
+        if url and not url.lower().startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if params.flag("drop_pending_updates"):
+            self._purge_updates("deleted by setWebhook(drop_pending_updates=True)")
+        self.webhook_url = url
+        return True
+
+    async def _delete_webhook(self, params: Params) -> bool:
+        if params.flag("drop_pending_updates"):
+            self._purge_updates("deleted by deleteWebhook(drop_pending_updates=True)")
+        self.webhook_url = ""
+        return True
+
+    async def _get_webhook_info(self, params: Params) -> JsonDict:
+        info: JsonDict = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self.webhook_url:
+            info["max_connections"] = 40
+        return info
+
+    # ---------------------------------------------------------------- the command menu
+
+    async def _set_my_commands(self, params: Params) -> bool:
+        commands = params.json("commands", "can't parse commands JSON object")
+        if commands is None:
+            raise bad_request('parameter "commands" is required')
+        if not isinstance(commands, list):
+            raise bad_request('field "commands" must be an Array')
+        if len(commands) > MAX_COMMANDS:
+            raise bad_request("BOT_COMMANDS_TOO_MUCH")
+        cleaned: list[JsonDict] = []
+        for item in commands:
+            if not isinstance(item, dict):
+                raise bad_request("can't parse BotCommand: BotCommand must be an Object")
+            command, description = item.get("command"), item.get("description")
+            if not isinstance(command, str) or not isinstance(description, str):
+                raise bad_request(
+                    'can\'t parse BotCommand: fields "command" and "description" must be Strings'
+                )
+            if not command:
+                raise bad_request("command must be non-empty")
+            if len(command) > 32:
+                raise bad_request("command length must not exceed 32")
+            if not _BOT_COMMAND_NAME.fullmatch(command):
+                raise bad_request("BOT_COMMAND_INVALID")
+            description = description.strip()
+            if not description:
+                raise bad_request("command description must be non-empty")
+            if len(description) > 256:
+                raise bad_request("command description length must not exceed 256")
+            cleaned.append({"command": command, "description": description})
+        self._commands[self._commands_key_from(params)] = cleaned
+        return True
+
+    async def _get_my_commands(self, params: Params) -> list[JsonDict]:
+        return list(self._commands.get(self._commands_key_from(params), []))
+
+    async def _delete_my_commands(self, params: Params) -> bool:
+        self._commands.pop(self._commands_key_from(params), None)
+        return True
+
+    def _commands_key_from(self, params: Params) -> tuple[str, str]:
+        scope = params.json("scope", "can't parse BotCommandScope JSON object")
+        if scope is not None and not isinstance(scope, dict):
+            raise bad_request("can't parse BotCommandScope JSON object")
+        return self._commands_key(scope, params.text("language_code") or "")
+
+    @staticmethod
+    def _commands_key(scope: JsonDict | None, language_code: str) -> tuple[str, str]:
+        return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code
+
+    # ---------------------------------------------------------------- messages
+
+    async def _send_message(self, params: Params) -> JsonDict:
+        chat = self._target_chat(params)
+        formatted, source, mode = self._formatted(
+            params, "text", "entities", MAX_TEXT_LENGTH, too_long="message is too long"
+        )
+        if not formatted.text:
+            raise bad_request("message text is empty")
+        markup = self._inline_markup(params)
+        self._check_writable(chat)
+        self._throttle("sendmessage", chat)
+        message = self._store_message(
+            chat,
+            self.bot_user,
+            kind="text",
+            source=source,
+            formatted=formatted,
+            parse_mode=mode,
+            markup=markup,
+        )
+        return self._message_dict(message)
+
+    async def _edit_message_text(self, params: Params) -> JsonDict:
+        chat, message = self._editable(params)
+        formatted, source, mode = self._formatted(
+            params, "text", "entities", MAX_TEXT_LENGTH, too_long="message is too long"
+        )
+        if not formatted.text:
+            raise bad_request("message text is empty")
+        markup = self._inline_markup(params)
+        if message.kind != "text":
+            raise bad_request("there is no text in the message to edit")
+        if formatted == message.formatted and markup == message.markup:
+            raise bad_request(NOT_MODIFIED)
+        self._check_writable(chat)
+        self._throttle("editmessagetext", chat)
+        message.formatted, message.source, message.parse_mode = formatted, source, mode
+        return self._apply_edit(message, markup)
+
+    async def _edit_message_reply_markup(self, params: Params) -> JsonDict:
+        chat, message = self._editable(params)
+        markup = self._inline_markup(params)
+        if markup == message.markup:
+            raise bad_request(NOT_MODIFIED)
+        self._check_writable(chat)
+        self._throttle("editmessagereplymarkup", chat)
+        return self._apply_edit(message, markup)
+
+    async def _delete_message(self, params: Params) -> bool:
+        chat = self._target_chat(params)
+        message_id = params.required_integer("message_id")
+        if chat.messages.pop(message_id, None) is None:
+            raise bad_request("message to delete not found")
+        self._changed()
+        return True
+
+    async def _answer_callback_query(self, params: Params) -> bool:
+        query_id = params.text("callback_query_id")
+        if not query_id:
+            raise bad_request('parameter "callback_query_id" is required')
+        query = self._queries.get(query_id)
+        now = self._clock()
+        if query is None or query.answer is not None or now - query.created > CALLBACK_QUERY_TTL:
+            raise bad_request(QUERY_TOO_OLD)
+        text = params.text("text")
+        if text is not None and len(text) > MAX_ANSWER_TEXT_LENGTH:
+            raise bad_request("message is too long")
+        self._throttle("answercallbackquery", None)
+        query.answer = CallbackAnswer(
+            text=text or None,
+            show_alert=params.flag("show_alert"),
+            url=params.text("url"),
+            cache_time=params.integer("cache_time", default=0) or 0,
+            at=now,
+        )
+        self._changed()
+        return True
+
+    async def _send_chat_action(self, params: Params) -> bool:
+        chat = self._target_chat(params)
+        action = params.text("action")
+        if action not in _CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        self._check_writable(chat)
+        self._throttle("sendchataction", chat)
+        chat.actions.append(action)
+        self._changed()
+        return True
+
+    # ---------------------------------------------------------------- files
+
+    async def _send_photo(self, params: Params) -> JsonDict:
+        return self._send_media(params, "photo")
+
+    async def _send_document(self, params: Params) -> JsonDict:
+        return self._send_media(params, "document")
+
+    async def _get_file(self, params: Params) -> JsonDict:
+        file_id = params.text("file_id") or ""
+        stored = self._files.get(file_id)
+        if stored is None:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": stored.unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.path,
+        }
+
+    def _send_media(self, params: Params, kind: Literal["photo", "document"]) -> JsonDict:
+        chat = self._target_chat(params)
+        stored = self._incoming_file(params, kind)
+        formatted, source, mode = self._formatted(
+            params,
+            "caption",
+            "caption_entities",
+            MAX_CAPTION_LENGTH,
+            too_long="message caption is too long",
+        )
+        markup = self._inline_markup(params)
+        self._check_writable(chat)
+        self._throttle("send" + kind, chat)
+        message = self._store_message(
+            chat,
+            self.bot_user,
+            kind=kind,
+            source=source,
+            formatted=formatted,
+            parse_mode=mode,
+            markup=markup,
+        )
+        if kind == "photo":
+            message.photo = stored
+        else:
+            message.document = stored
+        return self._message_dict(message)
+
+    def _incoming_file(self, params: Params, kind: Literal["photo", "document"]) -> StoredFile:
+        """Resolve the upload of sendPhoto/sendDocument (a field or an attach:// reference)."""
+        upload = params.files.get(kind)
+        value = params.get(kind)
+        if upload is None and isinstance(value, str) and value.startswith("attach://"):
+            name = value.removeprefix("attach://")
+            upload = params.files.get(name)
+            if upload is None:
+                raise bad_request(f"{kind} attach://{name} is not in the request")
+        if upload is not None:
+            return self._store_upload(upload, kind)
+        if not isinstance(value, str) or not value:
+            raise bad_request(f"there is no {kind} in the request")
+        # The bot only uploads; resending by file_id or by URL is not simulated.
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+    def _store_upload(self, upload: Upload, kind: Literal["photo", "document"]) -> StoredFile:
+        data = upload.data
+        if not data:
+            raise bad_request("file must be non-empty")
+        if len(data) > (MAX_PHOTO_BYTES if kind == "photo" else MAX_DOCUMENT_BYTES):
+            raise ApiError(413, "Request Entity Too Large")
+        mime = upload.content_type
+        if kind == "photo":
+            size = _png_size(data)
+            if size is None or min(size) <= 0:
+                # The bot sends PNG charts only, so the double reads no other format.
+                raise bad_request("IMAGE_PROCESS_FAILED (the double reads PNG photos only)")
+            width, height = size
+            if width + height > 10000 or max(width, height) > 20 * min(width, height):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+            return self._register_file("photo", data, upload.filename, mime, width, height)
+        name = upload.filename or "document"
+        if not mime or mime == "application/octet-stream":
+            mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return self._register_file("document", data, name, mime)
+
+    # ---------------------------------------------------------------- rules
+
+    def _target_chat(self, params: Params) -> ChatState:
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise bad_request("chat_id is empty")
+        chat_id = peek_chat_id({"chat_id": raw})
+        chat = self._chats.get(chat_id) if chat_id is not None else None
+        if chat is None or not chat.known:
+            raise bad_request("chat not found")
+        return chat
+
+    def _check_writable(self, chat: ChatState) -> None:
+        forbidden = chat.forbidden
+        if forbidden is not None:
+            raise ApiError(403, forbidden)
+
+    def _editable(self, params: Params) -> tuple[ChatState, StoredMessage]:
+        if params.get("inline_message_id") is not None:
+            raise bad_request("MESSAGE_ID_INVALID")
+        chat = self._target_chat(params)
+        message_id = params.integer("message_id")
+        if message_id is None:
+            raise bad_request("message identifier is not specified")
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise bad_request("message to edit not found")
+        if not message.from_bot:
+            raise bad_request("message can't be edited")
+        return chat, message
+
+    def _formatted(
+        self, params: Params, name: str, entities_name: str, limit: int, *, too_long: str
+    ) -> tuple[FormattedText, str, str | None]:
+        """Parse a text or caption field; returns (formatted, source as sent, parse_mode)."""
+        if params.get(entities_name) is not None:
+            # The bot formats with parse_mode only; refuse loudly rather than mis-render.
+            raise bad_request(f"{entities_name} are not simulated by the double; use parse_mode")
+        source = params.text(name) or ""
+        mode = params.text("parse_mode") or None
+        try:
+            formatted = parse_text(source, mode, strict_ampersand=self.strict_ampersand)
+        except HtmlParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from exc
+        except UnsupportedParseModeError as exc:
+            raise bad_request(str(exc)) from exc
+        if formatted.length > limit:
+            raise bad_request(too_long)
+        return formatted, source, mode
+
+    def _inline_markup(self, params: Params) -> list[list[JsonDict]] | None:
+        """Validate reply_markup; return its inline keyboard (None: none or a reply keyboard)."""
+        error = "can't parse reply keyboard markup JSON object"
+        markup = params.json("reply_markup", error)
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise bad_request(error)
+        if "inline_keyboard" not in markup:
+            if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
+                return None  # reply keyboards are not part of the message's reply_markup
+            raise bad_request(error)
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request(
+                'can\'t parse inline keyboard: field "inline_keyboard" must be an Array of Arrays'
+            )
+        count = 0
+        for row in rows:
+            for button in row:
+                _validate_button(button)
+                count += 1
+        if count > MAX_BUTTONS:
+            raise bad_request("reply markup is too long")
+        kept = [[dict(button) for button in row] for row in rows if row]
+        return kept or None
+
+    def _throttle(self, method: str, chat: ChatState | None) -> None:
+        """Raise 429 with an honest retry_after if the call would break a flood limit."""
+        limits = self._limits
+        if limits is None:
+            return
+        wait = limits.admit(
+            method,
+            chat.id if chat is not None else None,
+            group=chat is not None and chat.is_group,
+            now=self._clock(),
+        )
+        if wait is not None:
+            self.throttled += 1
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+
+
+def _validate_button(button: Any) -> None:
+    prefix = "can't parse inline keyboard button: "
+    if not isinstance(button, dict):
+        raise bad_request(prefix + "InlineKeyboardButton must be an Object")
+    if "text" not in button:
+        raise bad_request(prefix + 'Can\'t find field "text"')
+    text = button["text"]
+    if not isinstance(text, str):
+        raise bad_request(prefix + 'Field "text" must be of type String')
+    if not text.strip():
+        raise bad_request("BUTTON_TEXT_INVALID")
+    actions = [key for key in BUTTON_ACTIONS if key in button]
+    if not actions:
+        raise bad_request(prefix + "Text buttons are unallowed in the inline keyboard")
+    if len(actions) > 1:
+        # Telegram silently uses the first field it knows; a button that says two things
+        # is a bug, so the double refuses it.
+        raise bad_request(
+            prefix + f"exactly one of the optional fields must be used, got {actions}"
+        )
+    if actions[0] == "callback_data":
+        data = button["callback_data"]
+        if (
+            not isinstance(data, str)
+            or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
+        ):
+            raise bad_request("BUTTON_DATA_INVALID")
+    elif actions[0] == "url":
+        url = button["url"]
+        if not isinstance(url, str) or not re.match(r"(?i)(https?|tg|ton)://\S+$", url):
+            raise bad_request("BUTTON_URL_INVALID")
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, or None if ``data`` is not a PNG."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return None

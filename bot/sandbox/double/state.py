@@ -1,0 +1,624 @@
+"""The double's Telegram state: users, chats and messages, files, callback queries, updates.
+
+State is indexed by chat and updates live in a queue, so every call costs O(1) or O(size of
+one chat), which keeps benchmarks with thousands of messages honest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+from bot.sandbox.double.records import (
+    BLOCKED,
+    KICKED_FROM_GROUP,
+    NOT_GROUP_MEMBER,
+    Button,
+    ButtonNotFoundError,
+    CallbackAnswer,
+    ChatMessage,
+    JsonDict,
+)
+from bot.sandbox.telegram_html import Entity, FormattedText, utf16_len
+
+BotStatus = Literal["member", "left", "kicked"]
+
+# Update kinds Telegram leaves out unless allowed_updates names them.
+_OPT_IN_UPDATES: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
+_GROUP_TYPES: Final = frozenset({"group", "supergroup"})
+# What an inline keyboard button does: exactly one of these fields.
+BUTTON_ACTIONS: Final = (
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+
+
+@dataclass(slots=True)
+class StoredFile:
+    """A file the bot uploaded, kept for getFile and downloads."""
+
+    file_id: str
+    unique_id: str
+    data: bytes
+    name: str | None
+    mime: str | None
+    width: int
+    height: int
+    path: str
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    """A message in a chat, as the double keeps it (edits applied in place)."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    sender: JsonDict
+    date: int
+    kind: str  # "text", "photo", "document", "location" or "raw"
+    source: str
+    parse_mode: str | None
+    formatted: FormattedText
+    markup: list[list[JsonDict]] | None = None
+    photo: StoredFile | None = None
+    document: StoredFile | None = None
+    location: tuple[float, float] | None = None
+    edit_date: int | None = None
+    raw: JsonDict | None = None
+
+
+@dataclass(slots=True)
+class ChatState:
+    """One chat: its Bot API Chat object, messages, and whether the bot may write to it."""
+
+    id: int
+    info: JsonDict
+    messages: dict[int, StoredMessage] = field(default_factory=dict)
+    # Private chat: the person wrote to the bot. Group: the bot is or was a member.
+    # Otherwise Telegram answers "chat not found".
+    known: bool = False
+    # "kicked" in a private chat means the person blocked the bot.
+    bot_status: BotStatus = "member"
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def is_group(self) -> bool:
+        """Whether this is a group or supergroup (not a private chat)."""
+        return self.info.get("type") in _GROUP_TYPES
+
+    @property
+    def forbidden(self) -> str | None:
+        """Telegram's 403 description for the bot writing here now, or None if it may."""
+        if self.bot_status == "member":
+            return None
+        if not self.is_group:
+            return BLOCKED
+        return KICKED_FROM_GROUP if self.bot_status == "kicked" else NOT_GROUP_MEMBER
+
+
+@dataclass(slots=True)
+class Query:
+    """A callback query the bot may answer once, within Telegram's time limit."""
+
+    id: str
+    update_id: int
+    created: float
+    answer: CallbackAnswer | None = None
+
+
+class Signal:
+    """Broadcast wake-up: ``fire`` wakes everyone currently waiting."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        """Wake every current waiter."""
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Return at the next ``fire`` or after ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+
+
+class Actor(Protocol):
+    """A user acting in one chat: a person in their private chat or a member of a group."""
+
+    @property
+    def user(self) -> JsonDict:
+        """Return the Bot API User object."""
+
+    @property
+    def user_id(self) -> int:
+        """Return the user's id."""
+
+    @property
+    def first_name(self) -> str:
+        """Return the user's first name."""
+
+    @property
+    def chat_id(self) -> int:
+        """Return the id of the chat the user acts in."""
+
+
+def command_entities(text: str) -> list[Entity]:
+    """bot_command entities the way Telegram marks commands (also ``/cmd@bot``) in a message."""
+    return [
+        Entity("bot_command", utf16_len(text[: match.start()]), utf16_len(match.group()))
+        for match in _COMMAND.finditer(text)
+    ]
+
+
+def update_kind(update: JsonDict) -> str:
+    """Return the kind of an update: "message", "callback_query", ..."""
+    return next((key for key in update if key != "update_id"), "unknown")
+
+
+def is_allowed(kind: str, allowed: frozenset[str] | None) -> bool:
+    """Whether getUpdates hands out this kind (None: Telegram's default selection)."""
+    return kind not in _OPT_IN_UPDATES if allowed is None else kind in allowed
+
+
+def chat_message(message: StoredMessage) -> ChatMessage:
+    """Return the public view of a stored message."""
+    buttons = [
+        [
+            Button(
+                str(button.get("text", "")),
+                button.get("callback_data")
+                if isinstance(button.get("callback_data"), str)
+                else None,
+                button.get("url") if isinstance(button.get("url"), str) else None,
+            )
+            for button in row
+        ]
+        for row in message.markup or []
+    ]
+    sender_id = message.sender.get("id")
+    return ChatMessage(
+        message_id=message.message_id,
+        from_bot=message.from_bot,
+        text=message.formatted.text,
+        html=message.source,
+        buttons=buttons,
+        photo=message.photo.data if message.photo else None,
+        document=message.document.data if message.document else None,
+        document_name=message.document.name if message.document else None,
+        edited=message.edit_date is not None,
+        date=message.date,
+        parse_mode=message.parse_mode,
+        entities=message.formatted.entities,
+        location=message.location,
+        sender_id=sender_id if isinstance(sender_id, int) else None,
+    )
+
+
+def _document_dict(stored: StoredFile) -> JsonDict:
+    data: JsonDict = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.unique_id,
+        "file_size": len(stored.data),
+    }
+    if stored.name is not None:
+        data["file_name"] = stored.name
+    if stored.mime is not None:
+        data["mime_type"] = stored.mime
+    return data
+
+
+class TelegramState:
+    """Everything the double's Telegram knows, and the updates waiting for the bot."""
+
+    def __init__(self, bot_user: JsonDict, clock: Callable[[], float]) -> None:
+        self.bot_user = bot_user
+        self.bot_id = int(bot_user["id"])
+        self._clock = clock
+
+        self._chats: dict[int, ChatState] = {}
+        self._users: dict[int, JsonDict] = {}
+        self._files: dict[str, StoredFile] = {}
+        self._files_by_path: dict[str, StoredFile] = {}
+        self._queries: dict[str, Query] = {}
+        self._query_by_update: dict[int, str] = {}
+
+        self._pending: deque[JsonDict] = deque()
+        self._handed_out: set[int] = set()
+        self._dropped: dict[int, str] = {}
+        self._next_update_id = 1
+        self._confirmed_offset = 0  # every update below this id is confirmed or dropped
+        self._allowed_updates: frozenset[str] | None = None
+
+        self._next_message_id = 1
+        self._next_file = 1
+        self._next_query = 1
+
+        self._updates_signal = Signal()
+        self._state_signal = Signal()
+        self._closing = False
+
+    # ---------------------------------------------------------------- waiting
+
+    def answer_for(self, update_id: int) -> CallbackAnswer | None:
+        """Return the answer given to the callback query of ``update_id``, if any."""
+        query_id = self._query_by_update.get(update_id)
+        if query_id is None:
+            return None
+        return self._queries[query_id].answer
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> None:
+        """Wait until ``predicate()`` holds; it is re-checked after every change of state."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._closing:
+                raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+            await self._state_signal.wait(remaining)
+
+    # ---------------------------------------------------------------- the update queue
+
+    def _changed(self) -> None:
+        self._state_signal.fire()
+
+    def _push(self, update: JsonDict) -> int:
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        self._pending.append({"update_id": update_id, **update})
+        self._updates_signal.fire()
+        self._state_signal.fire()
+        return update_id
+
+    def _next_batch(self, limit: int) -> list[JsonDict]:
+        allowed = self._allowed_updates
+        batch: list[JsonDict] = []
+        for update in self._pending:
+            if not is_allowed(update_kind(update), allowed):
+                continue
+            batch.append(update)
+            self._handed_out.add(update["update_id"])
+            if len(batch) >= limit:
+                break
+        return batch
+
+    def _confirm(self, offset: int) -> None:
+        """Forget updates confirmed by ``offset`` (negative: keep only the last -offset)."""
+        if offset == 0:
+            return
+        if offset > 0:
+            while self._pending and self._pending[0]["update_id"] < offset:
+                self._retire(self._pending.popleft(), "skipped: getUpdates offset passed it")
+            self._confirmed_offset = max(self._confirmed_offset, offset)
+        else:
+            while len(self._pending) > -offset:
+                self._retire(self._pending.popleft(), "skipped: negative getUpdates offset")
+            next_id = self._pending[0]["update_id"] if self._pending else self._next_update_id
+            self._confirmed_offset = max(self._confirmed_offset, next_id)
+        self._changed()
+
+    def _retire(self, update: JsonDict, reason: str) -> None:
+        update_id = update["update_id"]
+        if update_id in self._handed_out:
+            self._handed_out.discard(update_id)
+            return
+        kind = update_kind(update)
+        if not is_allowed(kind, self._allowed_updates):
+            reason = f"{kind} is not in allowed_updates"
+        self._dropped[update_id] = reason
+
+    def _purge_updates(self, reason: str) -> None:
+        while self._pending:
+            update = self._pending.popleft()
+            self._handed_out.discard(update["update_id"])
+            self._dropped[update["update_id"]] = reason
+        self._confirmed_offset = self._next_update_id
+        self._changed()
+
+    # ---------------------------------------------------------------- users and chats
+
+    def _user_record(
+        self, user_id: int, first_name: str, *, language_code: str, username: str | None
+    ) -> JsonDict:
+        """Return the User object for ``user_id``, made on first use (the first name sticks)."""
+        user = self._users.get(user_id)
+        if user is None:
+            if user_id <= 0:
+                raise ValueError(f"user ids are positive (negative ids are groups): {user_id}")
+            user = {"id": user_id, "is_bot": False, "first_name": first_name}
+            if username is not None:
+                user["username"] = username
+            user["language_code"] = language_code
+            self._users[user_id] = user
+        return user
+
+    def _private_chat(self, user: JsonDict) -> ChatState:
+        """Return the user's private chat with the bot; its id is the user's id."""
+        user_id = int(user["id"])
+        chat = self._chats.get(user_id)
+        if chat is None:
+            info: JsonDict = {"id": user_id, "type": "private", "first_name": user["first_name"]}
+            if "username" in user:
+                info["username"] = user["username"]
+            chat = self._chats[user_id] = ChatState(user_id, info)
+        return chat
+
+    def _group_chat(self, chat_id: int, title: str, *, with_bot: bool) -> ChatState:
+        """Return the group ``chat_id``, made on first use (ids from -100…: a supergroup)."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if chat_id >= 0:
+                raise ValueError(f"group ids are negative (positive ids are users): {chat_id}")
+            kind = "supergroup" if chat_id <= -1_000_000_000_000 else "group"
+            info: JsonDict = {"id": chat_id, "type": kind, "title": title}
+            chat = ChatState(chat_id, info, known=with_bot)
+            if not with_bot:
+                chat.bot_status = "left"
+            self._chats[chat_id] = chat
+        elif not chat.is_group:
+            raise ValueError(f"chat {chat_id} is not a group")
+        return chat
+
+    def _existing_chat(self, chat_id: int) -> ChatState:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise KeyError(f"the double knows no chat {chat_id}; create it with user() or group()")
+        return chat
+
+    def _chat_view(self, person: Actor) -> ChatState:
+        """Return the chat the person acts in, for reading (no side effects)."""
+        return self._chats[person.chat_id]
+
+    def _chat_of(self, person: Actor) -> ChatState:
+        """Return the person's chat, which the bot may write to once the person acted in it."""
+        chat = self._chats[person.chat_id]
+        if chat.bot_status != "member":
+            if chat.is_group:
+                raise RuntimeError(
+                    f"the bot is not in group {chat.id} ({chat.info.get('title')}), so "
+                    f"{person.first_name} ({person.user_id}) cannot reach it; "
+                    "add_bot_to_group() first"
+                )
+            raise RuntimeError(
+                f"{person.first_name} ({person.user_id}) blocked the bot; unblock() first"
+            )
+        chat.known = True
+        return chat
+
+    def _known_chat_from(self, info: Any) -> ChatState | None:
+        if not isinstance(info, dict) or not isinstance(info.get("id"), int):
+            return None
+        chat = self._chats.get(info["id"])
+        if chat is None:
+            chat = self._chats[info["id"]] = ChatState(info["id"], dict(info))
+        chat.known = True
+        return chat
+
+    def _push_member_change(
+        self, chat: ChatState, old: BotStatus, new: BotStatus, by: JsonDict | None = None
+    ) -> int:
+        """Queue the my_chat_member update for a change of the bot's status in ``chat``."""
+        if by is None:
+            by = self._users.get(chat.id) or {"id": chat.id, "is_bot": False, "first_name": "?"}
+
+        def member(status: str) -> JsonDict:
+            entry: JsonDict = {"status": status, "user": self.bot_user}
+            if status == "kicked":
+                entry["until_date"] = 0
+            return entry
+
+        return self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat.info,
+                    "from": by,
+                    "date": int(self._clock()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
+    # ---------------------------------------------------------------- messages
+
+    def _message_in(self, chat: ChatState, message_id: int) -> StoredMessage:
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise ButtonNotFoundError(f"message {message_id} is not in chat {chat.id} (deleted?)")
+        return message
+
+    def _store_message(
+        self,
+        chat: ChatState,
+        sender: JsonDict,
+        *,
+        kind: str,
+        source: str,
+        formatted: FormattedText,
+        parse_mode: str | None = None,
+        markup: list[list[JsonDict]] | None = None,
+    ) -> StoredMessage:
+        message = StoredMessage(
+            message_id=self._next_message_id,
+            chat_id=chat.id,
+            from_bot=sender is self.bot_user,
+            sender=sender,
+            date=int(self._clock()),
+            kind=kind,
+            source=source,
+            parse_mode=parse_mode,
+            formatted=formatted,
+            markup=markup,
+        )
+        self._next_message_id += 1
+        chat.messages[message.message_id] = message
+        self._changed()
+        return message
+
+    def _apply_edit(self, message: StoredMessage, markup: list[list[JsonDict]] | None) -> JsonDict:
+        message.markup = markup
+        message.edit_date = int(self._clock())
+        self._changed()
+        return self._message_dict(message)
+
+    def _adopt_raw_message(self, message: JsonDict, *, edited: bool) -> None:
+        """Keep a pushed message in its chat so replies, edits and deletes can refer to it."""
+        chat = self._known_chat_from(message.get("chat"))
+        if chat is None:
+            return
+        if not isinstance(message.get("message_id"), int):
+            message["message_id"] = self._next_message_id
+        self._next_message_id = max(self._next_message_id, message["message_id"] + 1)
+        message.setdefault("date", int(self._clock()))
+        raw_text, raw_sender = message.get("text"), message.get("from")
+        text: str = raw_text if isinstance(raw_text, str) else ""
+        sender: JsonDict = raw_sender if isinstance(raw_sender, dict) else {}
+        chat.messages[message["message_id"]] = StoredMessage(
+            message_id=message["message_id"],
+            chat_id=chat.id,
+            from_bot=False,
+            sender=sender,
+            date=int(message["date"]),
+            kind="raw",
+            source=text,
+            parse_mode=None,
+            formatted=FormattedText(text),
+            edit_date=int(self._clock()) if edited else None,
+            raw=message,
+        )
+        self._changed()
+
+    def _message_dict(self, message: StoredMessage) -> JsonDict:
+        """Return the message as a Bot API Message object."""
+        if message.raw is not None:
+            return dict(message.raw)
+        chat = self._chats[message.chat_id]
+        data: JsonDict = {
+            "message_id": message.message_id,
+            "from": message.sender,
+            "chat": chat.info,
+            "date": message.date,
+        }
+        entities = [entity.to_dict() for entity in message.formatted.entities]
+        if message.kind == "text":
+            data["text"] = message.formatted.text
+            if entities:
+                data["entities"] = entities
+        elif message.kind in ("photo", "document"):
+            if message.photo is not None:
+                data["photo"] = self._photo_sizes(message.photo)
+            if message.document is not None:
+                data["document"] = _document_dict(message.document)
+            if message.formatted.text:
+                data["caption"] = message.formatted.text
+                if entities:
+                    data["caption_entities"] = entities
+        elif message.kind == "location" and message.location is not None:
+            data["location"] = {"latitude": message.location[0], "longitude": message.location[1]}
+        if message.markup:
+            data["reply_markup"] = {"inline_keyboard": message.markup}
+        if message.edit_date is not None:
+            data["edit_date"] = message.edit_date
+        return data
+
+    # ---------------------------------------------------------------- callback queries
+
+    def _press(self, person: Actor, message: StoredMessage, data: str) -> int:
+        """Queue the callback query of ``person`` pressing a button with ``data``."""
+        query_id = f"{self.bot_id}{self._next_query:010d}"
+        self._next_query += 1
+        update_id = self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": person.user,
+                    "message": self._message_dict(message),
+                    "chat_instance": str((message.chat_id * 1_000_003 + self.bot_id) % 10**19),
+                    "data": data,
+                }
+            }
+        )
+        self._register_query(query_id, update_id)
+        return update_id
+
+    def _register_query(self, query_id: str, update_id: int) -> None:
+        self._queries[query_id] = Query(query_id, update_id, self._clock())
+        self._query_by_update[update_id] = query_id
+
+    # ---------------------------------------------------------------- files
+
+    def _register_file(
+        self,
+        kind: Literal["photo", "document"],
+        data: bytes,
+        name: str | None,
+        mime: str | None,
+        width: int = 0,
+        height: int = 0,
+    ) -> StoredFile:
+        number = self._next_file
+        self._next_file += 1
+        prefix = "AgACAgIAAxkBAAI" if kind == "photo" else "BQACAgIAAxkBAAI"
+        folder = "photos" if kind == "photo" else "documents"
+        stored = StoredFile(
+            file_id=f"{prefix}{number:08d}",
+            unique_id=f"AQAD{number:08d}",
+            data=data,
+            name=name,
+            mime=mime,
+            width=width,
+            height=height,
+            path=f"{folder}/file_{number}",
+        )
+        self._files[stored.file_id] = stored
+        self._files_by_path[stored.path] = stored
+        return stored
+
+    def _photo_sizes(self, stored: StoredFile) -> list[JsonDict]:
+        """Telegram's ladder of sizes: scaled-down copies, then the photo itself."""
+        sizes: list[JsonDict] = []
+        longest = max(stored.width, stored.height)
+        for step, bound in enumerate((90, 320, 800)):
+            if longest > bound:
+                scale = bound / longest
+                alias = f"{stored.file_id}_{step}"
+                self._files.setdefault(alias, stored)  # getFile works for every size
+                sizes.append(
+                    {
+                        "file_id": alias,
+                        "file_unique_id": f"{stored.unique_id}_{step}",
+                        "width": max(1, round(stored.width * scale)),
+                        "height": max(1, round(stored.height * scale)),
+                    }
+                )
+        sizes.append(
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "width": stored.width,
+                "height": stored.height,
+                "file_size": len(stored.data),
+            }
+        )
+        return sizes
