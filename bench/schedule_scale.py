@@ -37,6 +37,7 @@ from bench.common import (
 from bench.people import Crowd, load
 from bot.config import Settings
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.unit_of_work import units
 from bot.services.reminders import ReminderService
 from handlers.reminders import ReminderPace
 
@@ -99,7 +100,9 @@ async def measure(kind: str, size: int, batch: int, workdir: Path) -> dict[str, 
                 captured.select = (statement, params)
 
         event.listen(engine.sync_engine, "before_cursor_execute", on_statement)
-        service = ReminderService(create_sessionmaker(engine), lambda: now + timedelta(seconds=1))
+        service = ReminderService(
+            units(create_sessionmaker(engine)), lambda: now + timedelta(seconds=1)
+        )
         try:
             await service.claim_due(batch)  # warm-up: connections, statement caches
             walls, cpus = [], []

@@ -19,6 +19,7 @@ import handlers
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.unit_of_work import units
 from bot.flood import FloodWatch, retry_after_of
 from bot.metrics import Metrics
 from bot.services import Services
@@ -141,20 +142,20 @@ async def _post_init(
     lib = content or library()
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
-    sessions = create_sessionmaker(engine)
-    people = PeopleService(sessions, clock, settings.default_timezone)
+    uow = units(create_sessionmaker(engine))
+    people = PeopleService(uow, clock, settings.default_timezone)
     app.bot_data.services = Services(
         engine=engine,
         library=lib,
         people=people,
-        routines=RoutineService(sessions, lib, people, clock),
-        settings=SettingsService(sessions, people, lib, clock),
+        routines=RoutineService(uow, lib, people, clock),
+        settings=SettingsService(uow, people, lib, clock),
         reminders=ReminderService(
-            sessions, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
+            uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
         ),
-        stats=StatsService(sessions, people, clock),
-        data_rights=DataRightsService(sessions),
-        operations=OperationsService(sessions, clock),
+        stats=StatsService(uow, people, clock),
+        data_rights=DataRightsService(uow),
+        operations=OperationsService(uow, clock),
         metrics=metrics,
         admin_ids=settings.admin_ids,
     )

@@ -176,6 +176,15 @@ class Texts(BaseModel):
     delete_done: str
     delete_cancelled: str
     delete_nothing: str
+    ans_delete_not_yours: str
+    ans_delete_again: str
+    # Someone unknown (never started, or deleted): reads write nothing and say so
+    no_data: str
+    ans_no_data: str
+    # Group chats: personal coaching happens in the private chat only
+    group_private_only: str
+    btn_open_private: str
+    ans_private_only: str
     admin_stats: str
     # Faults
     error_apology: str

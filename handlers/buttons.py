@@ -29,6 +29,7 @@ from handlers.callback_data import (
 )
 from handlers.common import answer, person_ref, reply
 from handlers.context import CoachContext
+from handlers.render import fill
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,14 @@ async def on_button(update: Update, context: CoachContext) -> None:
         logger.info("unreadable callback data: %s", error)
         await answer(query, texts.ans_invalid)
         return
-    if ref is None or query.message is None:
+    if query.message is None:
         # Presses on inline-mode messages have no chat; nothing here sends those.
         await answer(query, texts.ans_invalid)
+        return
+    if ref is None:
+        # A button in a group (an old reminder posted there before coaching became private):
+        # it acts for nobody, whoever presses it.
+        await answer(query, fill(texts.ans_private_only, bot=context.bot.username))
         return
 
     match data:

@@ -14,6 +14,11 @@ VERSION = "1"
 MAX_BYTES = 64
 _ROUTINE_ID = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
 _BASE36 = re.compile(r"^(0|[1-9a-z][0-9a-z]{0,11})$")
+# Row ids (runs, deliveries) are 32-bit INTEGER columns: a larger number names no row, and
+# asyncpg refuses to even send it (DataError), so it is malformed data, not a missing row.
+MAX_ROW_ID = 2**31 - 1
+# Telegram user ids fit in 52 bits (Bot API docs): anything larger is not one.
+MAX_USER_ID = 2**52
 
 
 class CallbackDataError(ValueError):
@@ -151,9 +156,14 @@ class KeepDefaults:
 
 @dataclass(frozen=True)
 class ConfirmDelete:
-    """Answer the /delete question: yes deletes everything, no keeps it."""
+    """Answer the /delete question: yes deletes everything, no keeps it.
+
+    asker is the Telegram user the question was put to: only their press acts. None for a
+    button drawn before the asker was packed in, which must be asked again.
+    """
 
     yes: bool
+    asker: int | None
 
 
 CallbackData = (
@@ -190,10 +200,13 @@ def _b36(number: int) -> str:
             return out
 
 
-def _int(text: str) -> int:
+def _int(text: str, limit: int = MAX_ROW_ID) -> int:
     if not _BASE36.match(text):
         raise CallbackDataError(f"not a number: {text!r}")
-    return int(text, 36)
+    value = int(text, 36)
+    if value > limit:
+        raise CallbackDataError(f"number out of range: {text!r}")
+    return value
 
 
 def pack(data: CallbackData) -> str:
@@ -231,8 +244,10 @@ def pack(data: CallbackData) -> str:
             fields = ["rm", "1" if on else "0"]
         case KeepDefaults():
             fields = ["ok"]
-        case ConfirmDelete(yes):
-            fields = ["dl", "y" if yes else "n"]
+        case ConfirmDelete(yes, asker):
+            if asker is None:
+                raise ValueError("a delete question is always put to someone")
+            fields = ["dl", "y" if yes else "n", _b36(asker)]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -303,7 +318,9 @@ def _parse_settings(kind: str, fields: list[str]) -> CallbackData | None:
         case "ok", []:
             return KeepDefaults()
         case "dl", [("y" | "n") as answer]:
-            return ConfirmDelete(answer == "y")
+            return ConfirmDelete(answer == "y", None)  # drawn before the asker was packed
+        case "dl", [("y" | "n") as answer, asker]:
+            return ConfirmDelete(answer == "y", _int(asker, MAX_USER_ID))
         case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok" | "dl"), _):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None

@@ -19,6 +19,7 @@ async def start(update: Update, context: CoachContext) -> None:
     await reply(update, render.welcome(services.library, ref.first_name))
     if is_new:
         settings = await services.settings.get(ref)
+        assert settings is not None, "registered just now"
         await reply(update, settings_screens.onboarding_question(services.library, settings))
 
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable
 
 from telegram import CallbackQuery, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.services.people import PersonRef
@@ -35,9 +36,13 @@ def is_telegram_fault(error: object) -> bool:
 
 
 def person_ref(update: Update) -> PersonRef | None:
-    """Return who sent the update, or None for updates without a user and chat."""
+    """Return who sent the update in their private chat; None anywhere else.
+
+    Personal coaching lives in the private chat only: an update from a group never names a
+    person's chat, so nothing personal is ever sent to, or remembered for, a group.
+    """
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return None
     return PersonRef(telegram_id=user.id, chat_id=chat.id, first_name=user.first_name or "")
 

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.flood import FloodWatch
 from bot.services import Services
+from handlers.group_notices import GroupNotices
 
 
 class BotData:
@@ -17,6 +18,8 @@ class BotData:
         self.services: Services | None = None
         # Fed by the HTTP client's response hook; the reminders' pace holds on it.
         self.flood = FloodWatch()
+        # When each group last got the "coaching is private" pointer (handlers/groups.py).
+        self.group_notices = GroupNotices()
 
 
 class CoachContext(

@@ -34,13 +34,18 @@ async def export_command(update: Update, context: CoachContext) -> None:
 
 
 async def delete_command(update: Update, context: CoachContext) -> None:
-    """Ask before deleting everything."""
+    """Ask before deleting everything; the answer buttons act only for the person asked."""
+    ref = person_ref(update)
+    if ref is None:
+        return
     texts = context.services.library.texts
+    yes = pack(ConfirmDelete(True, ref.telegram_id))
+    no = pack(ConfirmDelete(False, ref.telegram_id))
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.btn_delete_yes, callback_data=pack(ConfirmDelete(True))),
-                InlineKeyboardButton(texts.btn_delete_no, callback_data=pack(ConfirmDelete(False))),
+                InlineKeyboardButton(texts.btn_delete_yes, callback_data=yes),
+                InlineKeyboardButton(texts.btn_delete_no, callback_data=no),
             ]
         ]
     )
@@ -54,6 +59,12 @@ async def on_confirm_delete(
     ref = person_ref(update)
     assert ref is not None
     texts = context.services.library.texts
+    if data.asker is None:
+        await answer(query, texts.ans_delete_again)
+        return
+    if data.asker != ref.telegram_id:
+        await answer(query, texts.ans_delete_not_yours)
+        return
     if not data.yes:
         await answer(query)
         await edit(query, Screen(texts.delete_cancelled))

@@ -11,6 +11,7 @@ from bot.reports.progress_chart import render_progress
 from handlers import stats_screens
 from handlers.common import person_ref, reply
 from handlers.context import CoachContext
+from handlers.render import no_data
 
 
 async def streak_command(update: Update, context: CoachContext) -> None:
@@ -19,6 +20,9 @@ async def streak_command(update: Update, context: CoachContext) -> None:
     if ref is None:
         return
     view = await context.services.stats.streak(ref)
+    if view is None:
+        await reply(update, no_data(context.services.library))
+        return
     await reply(update, stats_screens.streak_screen(context.services.library, view))
 
 
@@ -28,6 +32,9 @@ async def history_command(update: Update, context: CoachContext) -> None:
     if ref is None:
         return
     view = await context.services.stats.history(ref)
+    if view is None:
+        await reply(update, no_data(context.services.library))
+        return
     await reply(update, stats_screens.history_screen(context.services.library, view))
 
 
@@ -38,8 +45,11 @@ async def progress_command(update: Update, context: CoachContext) -> None:
     if ref is None or chat is None:
         return
     library = context.services.library
-    await chat.send_action(ChatAction.UPLOAD_PHOTO)
     data = await context.services.stats.progress(ref)
+    if data is None:
+        await reply(update, no_data(library))
+        return
+    await chat.send_action(ChatAction.UPLOAD_PHOTO)
     levels = {
         library.exercise(exercise_id).name: points
         for exercise_id, points in data.levels.items()

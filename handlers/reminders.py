@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot, CallbackQuery, ChatMember, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.flood import FloodWatch
@@ -233,6 +234,7 @@ async def on_snooze(
             await answer(query, texts.ans_trained)
         case SnoozeVerdict.DONE:
             settings = await services.settings.get(ref)
+            assert settings is not None, "the reminder's person was found just now"
             if result.until is not None:
                 until = screens.hhmm(result.until.time())
                 await answer(query, fill(texts.ans_snoozed, time=until))
@@ -249,6 +251,12 @@ async def on_member_change(update: Update, context: CoachContext) -> None:
     """Stop reminders when a person blocks the bot; bring them back when they unblock it."""
     change = update.my_chat_member
     if change is None:
+        return
+    if change.chat.type != ChatType.PRIVATE:
+        # The bot added to or removed from a group says nothing about anybody's private chat.
+        logger.info(
+            "bot membership in a %s chat is now %s", change.chat.type, change.new_chat_member.status
+        )
         return
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):

@@ -33,6 +33,11 @@ def clip(text: str) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def no_data(library: Library) -> Screen:
+    """Draw the answer to a read from someone about whom nothing is stored."""
+    return Screen(library.texts.no_data)
+
+
 def welcome(library: Library, first_name: str) -> Screen:
     """Draw /start: what the coach does, the safety note, how to begin."""
     text = fill(library.texts.welcome, name=first_name or "there", safety=library.guide.safety)

@@ -6,7 +6,8 @@ from datetime import time
 
 from telegram import CallbackQuery, Update
 
-from bot.domain.schedule import EVERY_DAY, WORKDAYS, parse_time, valid_zone, zone_at
+from bot.domain.schedule import EVERY_DAY, WORKDAYS, parse_time
+from bot.domain.zones import valid_zone, zone_at
 from bot.services.settings import DEFAULT_PAUSE_DAYS, MAX_PAUSE_DAYS, ReminderSettings
 from handlers import settings_screens as screens
 from handlers.callback_data import (
@@ -21,7 +22,7 @@ from handlers.callback_data import (
 )
 from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
-from handlers.render import Screen, fill
+from handlers.render import Screen, fill, no_data
 
 
 def _argument(context: CoachContext) -> str:
@@ -44,6 +45,9 @@ async def settings_command(update: Update, context: CoachContext) -> None:
     if ref is None:
         return
     settings = await context.services.settings.get(ref)
+    if settings is None:
+        await reply(update, no_data(context.services.library))
+        return
     await reply(update, screens.settings_main(context.services.library, settings))
 
 
@@ -91,7 +95,9 @@ async def remind_command(update: Update, context: CoachContext) -> None:
     text = _argument(context)
     if not text:
         settings = await services.settings.get(ref)
-        picker = screens.time_picker(services.library, settings.timezone)
+        # Someone unknown sees the zone they would get; choosing a time then registers them.
+        zone = settings.timezone if settings else services.people.default_timezone
+        picker = screens.time_picker(services.library, zone)
         await reply(update, Screen(f"{texts.remind_usage}\n\n{picker.text}", picker.keyboard))
         return
     if text.lower() in ("off", "stop", "none"):
@@ -123,7 +129,8 @@ async def pause_command(update: Update, context: CoachContext) -> None:
         return
     texts = context.services.library.texts
     text = _argument(context)
-    if text and not (text.isdigit() and 1 <= int(text) <= MAX_PAUSE_DAYS):
+    # isascii: "²" and "٣" are digits to str.isdigit, and int() refuses the first.
+    if text and not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAUSE_DAYS):
         await reply(update, Screen(texts.pause_bad))
         return
     settings = await context.services.settings.pause(ref, int(text or DEFAULT_PAUSE_DAYS))
@@ -137,9 +144,12 @@ async def resume_command(update: Update, context: CoachContext) -> None:
     if ref is None:
         return
     library = context.services.library
-    before = await context.services.settings.get(ref)
-    settings = await context.services.settings.resume(ref)
-    template = library.texts.resume_done if before.paused_until else library.texts.resume_not_paused
+    resumed = await context.services.settings.resume(ref)
+    if resumed is None:
+        await reply(update, no_data(library))
+        return
+    settings, was_paused = resumed
+    template = library.texts.resume_done if was_paused else library.texts.resume_not_paused
     await reply(update, Screen(fill(template, next=screens.next_text(library, settings))))
 
 
@@ -164,6 +174,9 @@ async def on_settings_button(
     match data:
         case ShowSettings(section, onboarding):
             current = await settings.get(ref)
+            if current is None:
+                await answer(query, library.texts.ans_no_data)
+                return
             await answer(query)
             await edit(query, _section(context, section, current, onboarding))
             return
@@ -211,6 +224,9 @@ async def on_settings_button(
             return
         case KeepDefaults():
             current = await settings.get(ref)
+            if current is None:
+                await answer(query, library.texts.ans_no_data)
+                return
             await answer(query, library.texts.ans_saved)
             await edit(query, screens.onboarding_done(library, current))
 

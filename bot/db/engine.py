@@ -17,19 +17,25 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """Build the engine; on SQLite make the file's folder and set WAL and immediate writes."""
+def create_engine(
+    database_url: str, *, echo: bool = False, foreign_keys: bool = True
+) -> AsyncEngine:
+    """Build the engine; on SQLite make the file's folder and set WAL and immediate writes.
+
+    foreign_keys=False is for SQLite schema changes only (bot.db.migrate): rebuilding a table
+    drops the old one, and with foreign keys enforced that DROP deletes every child row first.
+    """
     if database_url.startswith(SQLITE_PREFIX):
         path = database_url.removeprefix(SQLITE_PREFIX)
         if path and ":memory:" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     return create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=10)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves (below) instead of the driver's lazy deferred BEGIN.
@@ -37,7 +43,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.domain.delivery import DeliveryKind, DeliveryStatus
+from bot.domain.run import RunStatus, SetStatus
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING = {
@@ -54,6 +59,23 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def status_column(values: type[enum.StrEnum], name: str, length: int) -> Enum:
+    """Return an enum stored as its values in a VARCHAR with a CHECK constraint.
+
+    Not a native PostgreSQL enum: adding a status later is then one CHECK to replace, the same
+    on SQLite and PostgreSQL, and the stored strings stay what they always were.
+    """
+    return Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):
@@ -118,7 +140,7 @@ class Run(Base):
     routine_id: Mapped[str] = mapped_column(String(16))
     # The steps as planned at the start (see bot.domain.run.encode_plan).
     plan: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[RunStatus] = mapped_column(status_column(RunStatus, "run_status", 16))
     step_index: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change; buttons carry it, so a stale or doubled press is recognised.
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -147,7 +169,7 @@ class SetLog(Base):
     exercise_id: Mapped[str] = mapped_column(String(32))
     side: Mapped[str | None] = mapped_column(String(8), nullable=True)
     level: Mapped[int] = mapped_column(SmallInteger)
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[SetStatus] = mapped_column(status_column(SetStatus, "set_status", 8))
     reps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -178,10 +200,12 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[DeliveryKind] = mapped_column(status_column(DeliveryKind, "delivery_kind", 8))
     local_date: Mapped[date] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        status_column(DeliveryStatus, "delivery_status", 16)
+    )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str] = mapped_column(String(40))

@@ -23,6 +23,13 @@ class RunStatus(enum.StrEnum):
     STOPPED = "stopped"
 
 
+class SetStatus(enum.StrEnum):
+    """What became of one step: done with a count, or skipped."""
+
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
 class Action(enum.StrEnum):
     """What a person can do on the current step."""
 
@@ -65,7 +72,7 @@ class SetRecord:
     exercise_id: str
     side: Side | None
     level: int
-    status: Literal["done", "skipped"]
+    status: SetStatus
     reps: int | None
 
 
@@ -138,13 +145,13 @@ def apply(
     if action in (Action.EASIER, Action.HARDER):
         return _change_level(state, step.exercise_id, level, action)
     if action is Action.SKIP:
-        record = SetRecord(state.index, step.exercise_id, step.side, level, "skipped", None)
+        record = SetRecord(state.index, step.exercise_id, step.side, level, SetStatus.SKIPPED, None)
         return _advance(state, record, Notice.SKIPPED)
 
     count = exercise.dose_for(level).target if action is Action.DONE else reps
     if count is None or not 1 <= count <= MAX_LOGGED_REPS:
         return Outcome(state, Notice.BAD_COUNT)
-    record = SetRecord(state.index, step.exercise_id, step.side, level, "done", count)
+    record = SetRecord(state.index, step.exercise_id, step.side, level, SetStatus.DONE, count)
     return _advance(state, record, Notice.LOGGED)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 WORKDAYS = frozenset(range(5))  # Monday..Friday, as date.weekday() numbers them
 EVERY_DAY = frozenset(range(7))
 _TIME = re.compile(
-    r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE
+    r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$",
+    re.IGNORECASE | re.ASCII,
 )
 # How far ahead to look for a chosen day: a week covers every weekday set, plus any pause.
 _WEEK = 7
@@ -114,24 +114,3 @@ def next_reminder(
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """Return the UTC instant a local day begins (the first valid instant after 00:00)."""
     return local_instant(day, time(0, 0), zone)
-
-
-def zone_at(latitude: float, longitude: float) -> str | None:
-    """Return the IANA zone at a place, from the offline boundary data of tzfpy."""
-    from tzfpy import get_tz  # imported here: loading the boundary data takes a moment
-
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    name = get_tz(longitude, latitude)
-    return name or None
-
-
-def valid_zone(name: str) -> str | None:
-    """Return the canonical spelling of an IANA zone name typed in any case, or None."""
-    wanted = name.strip().replace(" ", "_").lower()
-    return _zone_names().get(wanted) if wanted else None
-
-
-@functools.cache
-def _zone_names() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}

@@ -1,4 +1,4 @@
-"""Use cases: each opens its own transaction on an injected session factory."""
+"""Use cases: each opens its own unit of work (bot/db/unit_of_work.py) and commits it."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""A person's data under their control: export everything stored about them, or delete it.
-
-Both read the schema (every table with a person_id column, and the person's own row), so a
-table added later is exported and deleted without anyone remembering to list it here.
-"""
+"""A person's data under their control: export everything stored about them, or delete it."""
 
 from __future__ import annotations
 
@@ -13,21 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.db import repositories as repo
-from bot.db.models import Base, Person
+from bot.db.repositories.personal import NOT_PERSONAL, personal_tables
+from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.services.people import PersonRef
 
-# Tables that hold nothing about a person (checked by a test against the schema).
-NOT_PERSONAL = frozenset({"processed_updates", "workers"})
+__all__ = ["NOT_PERSONAL", "DataRightsService", "Export", "personal_tables"]
 
-
-def personal_tables() -> list[Table]:
-    """Return every table that holds rows about a person: children first, people last."""
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if "person_id" in t.columns]
-    return [*tables, Person.__table__]
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection);
+# OWASP's advice is to make such a cell plain text with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -48,7 +38,8 @@ class Export:
         for table, rows in self.tables.items():
             for number, row in enumerate(rows, start=1):
                 for column, value in row.items():
-                    writer.writerow([table, number, column, "" if value is None else _plain(value)])
+                    cell = "" if value is None else _plain(value)
+                    writer.writerow([table, number, column, _inert(cell)])
         return buffer.getvalue().encode()
 
     @property
@@ -63,33 +54,31 @@ def _plain(value: object) -> str:
     return str(value)
 
 
+def _inert(cell: str) -> str:
+    """Return a cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 class DataRightsService:
     """Export and deletion of a person's data."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, units: UnitOfWorkFactory) -> None:
+        self._units = units
 
     async def export(self, ref: PersonRef) -> Export | None:
         """Return everything stored about the person, or None when nothing is."""
-        async with self._sessions() as session:
-            person = await repo.find_person(session, ref.telegram_id)
+        async with self._units() as uow:
+            person = await uow.people.by_telegram_id(ref.telegram_id)
             if person is None:
                 return None
-            tables: dict[str, list[dict[str, Any]]] = {}
-            for table in personal_tables():
-                key = table.c.id if table.name == "people" else table.c.person_id
-                result = await session.execute(select(table).where(key == person.id))
-                tables[table.name] = [dict(row._mapping) for row in result.all()]
-            return Export(tables)
+            return Export(await uow.personal_data.rows_of(person.id))
 
     async def delete(self, ref: PersonRef) -> bool:
         """Remove every row about the person; return whether there was anything."""
-        async with self._sessions.begin() as session:
-            person = await repo.find_person(session, ref.telegram_id)
+        async with self._units() as uow:
+            person = await uow.people.by_telegram_id(ref.telegram_id)
             if person is None:
                 return False
-            # Explicit deletes in dependency order: correct even where cascades are not enforced.
-            for table in personal_tables():
-                key = table.c.id if table.name == "people" else table.c.person_id
-                await session.execute(delete(table).where(key == person.id))
+            await uow.personal_data.erase(person.id)
+            await uow.commit()
             return True

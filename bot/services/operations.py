@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.db import repositories as repo
-from bot.db.models import Delivery, Person, ProcessedUpdate, Run, Worker
+from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.services.clock import Clock
 
 # Telegram gives up redelivering after 24 hours; keep the record a little longer.
@@ -41,19 +37,17 @@ class OperatorStats:
 class OperationsService:
     """Health, idempotent webhook updates, worker heartbeats and figures for operators."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+        self._units = units
         self._clock = clock
 
     async def health(self) -> Health:
         """Check the database and measure how overdue the oldest due reminder is."""
         now = self._clock()
         try:
-            async with self._sessions() as session:
-                await session.execute(text("SELECT 1"))
-                oldest = await session.scalar(
-                    select(func.min(Person.next_reminder_at)).where(Person.next_reminder_at <= now)
-                )
+            async with self._units() as uow:
+                await uow.ping()
+                oldest = await uow.people.oldest_due(now)
         except Exception:  # any failure to reach the database is "unhealthy", not a crash
             return Health(database=False, sweep_lag_seconds=0.0)
         lag = (now - oldest).total_seconds() if oldest is not None else 0.0
@@ -61,69 +55,52 @@ class OperationsService:
 
     async def already_processed(self, update_id: int) -> bool:
         """Return whether a webhook update was handled to the end before."""
-        async with self._sessions() as session:
-            return await session.get(ProcessedUpdate, update_id) is not None
+        async with self._units() as uow:
+            return await uow.processed_updates.seen(update_id)
 
     async def mark_processed(self, update_id: int) -> None:
         """Record a webhook update as handled, and forget those Telegram can no longer resend."""
         now = self._clock()
-        async with self._sessions.begin() as session:
-            await repo.insert_processed_update(session, update_id, now)
+        async with self._units() as uow:
+            await uow.processed_updates.record(update_id, now)
             if update_id % 100 == 0:  # prune now and then, not on every update
-                await session.execute(
-                    delete(ProcessedUpdate).where(ProcessedUpdate.handled_at < now - PROCESSED_KEEP)
-                )
+                await uow.processed_updates.forget_before(now - PROCESSED_KEEP)
+            await uow.commit()
 
     async def heartbeat(self, worker: str, role: str) -> int:
         """Record that this process is alive; return how many reminder senders are alive."""
         now = self._clock()
-        async with self._sessions.begin() as session:
-            await repo.upsert_worker(session, worker, role, now)
-            alive = await session.scalar(
-                select(func.count())
-                .select_from(Worker)
-                .where(Worker.role.in_(SENDER_ROLES), Worker.seen_at >= now - WORKER_TIMEOUT)
-            )
-        return max(1, int(alive or 0))
+        async with self._units() as uow:
+            await uow.workers.beat(worker, role, now)
+            alive = await uow.workers.alive(SENDER_ROLES, now - WORKER_TIMEOUT)
+            await uow.commit()
+        return max(1, alive)
 
     async def leave(self, worker: str) -> None:
         """Remove this process from the live workers (a clean shutdown)."""
-        async with self._sessions.begin() as session:
-            await session.execute(delete(Worker).where(Worker.id == worker))
+        async with self._units() as uow:
+            await uow.workers.leave(worker)
+            await uow.commit()
 
     async def people_active(self) -> int:
         """Return how many people did a routine in the last seven days."""
         since = self._clock() - timedelta(days=7)
-        async with self._sessions() as session:
-            count = await session.scalar(
-                select(func.count(func.distinct(Run.person_id))).where(Run.started_at >= since)
-            )
-        return int(count or 0)
+        async with self._units() as uow:
+            return await uow.runs.people_started_since(since)
 
     async def stats(self) -> OperatorStats:
         """Return the operator's figures."""
         now = self._clock()
         day_ago = now - timedelta(days=1)
-        async with self._sessions() as session:
-            people = await session.scalar(select(func.count()).select_from(Person))
-            blocked = await session.scalar(
-                select(func.count()).select_from(Person).where(Person.blocked.is_(True))
-            )
-            today = await session.scalar(
-                select(func.count())
-                .select_from(Run)
-                .where(Run.status == "finished", Run.finished_at >= day_ago)
-            )
-            rows = await session.execute(
-                select(Delivery.status, func.count())
-                .where(Delivery.claimed_at >= day_ago)
-                .group_by(Delivery.status)
-            )
-            deliveries = {status: int(count) for status, count in rows.all()}
+        async with self._units() as uow:
+            people = await uow.people.count()
+            blocked = await uow.people.count(blocked_only=True)
+            today = await uow.runs.finished_since(day_ago)
+            deliveries = await uow.deliveries.count_by_status(day_ago)
         return OperatorStats(
-            people=int(people or 0),
+            people=people,
             active_week=await self.people_active(),
-            routines_today=int(today or 0),
+            routines_today=today,
             deliveries_day=deliveries,
-            blocked=int(blocked or 0),
+            blocked=blocked,
         )

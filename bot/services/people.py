@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.db import repositories as repo
 from bot.db.models import Person
+from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.services.clock import Clock
 from bot.services.scheduling import reschedule
 
 
 @dataclass(frozen=True)
 class PersonRef:
-    """The Telegram identity behind an update."""
+    """The Telegram identity behind an update in the person's private chat.
+
+    chat_id is that private chat (Telegram gives it the user's id): the only chat reminders,
+    exports and other personal messages go to. Group chats never make a PersonRef.
+    """
 
     telegram_id: int
     chat_id: int
@@ -22,49 +24,67 @@ class PersonRef:
 
 
 class PeopleService:
-    """Registers people on first contact and keeps their chat details current."""
+    """Registers people on first contact and keeps their chat details current.
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, default_timezone: str
-    ) -> None:
-        self._sessions = sessions
+    Only /start (register) and a choice the person makes (join_in: a setting, a routine)
+    create a person; reads find them or report that nothing is stored (find_in).
+    """
+
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock, default_timezone: str) -> None:
+        self._units = units
         self._clock = clock
         self._default_timezone = default_timezone
 
-    async def ensure(self, ref: PersonRef) -> Person:
-        """Return the person's row, creating it on first contact."""
-        async with self._sessions.begin() as session:
-            return await self.ensure_in(session, ref)
+    @property
+    def default_timezone(self) -> str:
+        """Return the zone a newcomer starts in."""
+        return self._default_timezone
 
     async def register(self, ref: PersonRef) -> bool:
         """Register the person (or refresh their details); return whether they are new.
 
         Someone writing to us is not blocking us: a stale 'blocked' mark is cleared.
         """
-        async with self._sessions.begin() as session:
-            person, created = await self.ensure_new_in(session, ref)
+        async with self._units() as uow:
+            person, created = await self._join(uow, ref, reminders_on=True)
             if person.blocked:
                 person.blocked = False
                 reschedule(person, self._clock())
+            await uow.commit()
             return created
 
-    async def ensure_in(self, session: AsyncSession, ref: PersonRef) -> Person:
-        """Like ensure, inside a transaction the caller owns."""
-        person, _ = await self.ensure_new_in(session, ref)
+    async def known(self, ref: PersonRef) -> bool:
+        """Return whether anything is stored about the person."""
+        async with self._units() as uow:
+            return await self.find_in(uow, ref) is not None
+
+    async def find_in(self, uow: UnitOfWork, ref: PersonRef) -> Person | None:
+        """Return the person's row, or None when nothing is stored about them (writes nothing)."""
+        return await uow.people.by_telegram_id(ref.telegram_id)
+
+    async def join_in(self, uow: UnitOfWork, ref: PersonRef, *, reminders_on: bool) -> Person:
+        """Return the person's row, creating it for a choice they made (a setting, a routine).
+
+        reminders_on is for a new row only: a setting that is about reminders turns them on as
+        /start does; anything else (a routine started from an old button after /delete) must
+        not bring back reminders nobody asked for.
+        """
+        person, _ = await self._join(uow, ref, reminders_on=reminders_on)
         return person
 
-    async def ensure_new_in(self, session: AsyncSession, ref: PersonRef) -> tuple[Person, bool]:
-        """Return the person and whether this is their first contact; schedule a newcomer."""
+    async def _join(
+        self, uow: UnitOfWork, ref: PersonRef, *, reminders_on: bool
+    ) -> tuple[Person, bool]:
         now = self._clock()
-        person, created = await repo.get_or_create_person(
-            session,
+        person, created = await uow.people.get_or_create(
             telegram_id=ref.telegram_id,
             chat_id=ref.chat_id,
             first_name=ref.first_name,
             timezone=self._default_timezone,
             now=now,
+            reminders_on=reminders_on,
         )
         if created:
-            # Defaults: reminders on, 09:00 on workdays, in the default zone (changeable).
+            # Defaults: 09:00 on workdays, in the default zone (changeable); on or off as asked.
             reschedule(person, now)
         return person, created

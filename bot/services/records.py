@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from bot.db.models import SetLog
-from bot.domain.run import SetRecord, Side
+from bot.domain.run import SetRecord, SetStatus, Side
 
 
 def set_record(log: SetLog) -> SetRecord:
     """Return the domain record of a logged set."""
     side: Side | None = "left" if log.side == "left" else "right" if log.side == "right" else None
-    status: Literal["done", "skipped"] = "done" if log.status == "done" else "skipped"
-    return SetRecord(log.step_index, log.exercise_id, side, log.level, status, log.reps)
+    return SetRecord(
+        log.step_index, log.exercise_id, side, log.level, SetStatus(log.status), log.reps
+    )

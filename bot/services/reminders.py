@@ -10,45 +10,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import repositories as repo
-from bot.db.models import Delivery, Person, Run
+from bot.db.models import Delivery, Person
+from bot.db.repositories.deliveries import NewDelivery
+from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from bot.domain.delivery import DeliveryKind, DeliveryStatus
 from bot.domain.schedule import local_date, mask_to_days
 from bot.domain.streak import streak
 from bot.services.clock import Clock
 from bot.services.people import PersonRef
 from bot.services.scheduling import reschedule
-from bot.services.stats import (
-    WeekSummary,
-    done_days_of,
-    schedules_of,
-    streak_now,
-    week_summary,
-)
+from bot.services.training import WeekSummary, schedules_of, streak_now, week_summary
 
 logger = logging.getLogger(__name__)
 
-DAILY = "daily"
-WEEKLY = "weekly"
+# The names the rest of the code and the tests use for the delivery words of bot.domain.
+Status = DeliveryStatus
+DAILY = DeliveryKind.DAILY
+WEEKLY = DeliveryKind.WEEKLY
 MAX_PASSES_PER_PERSON = 3
-
-
-class Status(enum.StrEnum):
-    """What became of a delivery; every claimed reminder ends in one of these."""
-
-    CLAIMED = "claimed"  # taken by a sweep, not yet handed to Telegram
-    SENDING = "sending"  # handed to Telegram; a crash now leaves it unknown, never resent
-    SENT = "sent"
-    SNOOZED = "snoozed"  # sent, and the person asked for it again later
-    DISMISSED = "dismissed"  # sent, and the person said not today
-    BLOCKED = "blocked"  # Telegram said the person blocked the bot: reminders off
-    FAILED = "failed"  # Telegram refused it (chat gone and the like)
-    UNKNOWN = "unknown"  # timed out or the process stopped mid-send: may have arrived
-    SKIPPED_LATE = "late"  # came due while the bot was down for longer than the grace
-    SKIPPED_DONE = "done"  # the person had already trained that local day
-    EXPIRED = "expired"  # a claim left by a stopped process, found after the grace
 
 
 @dataclass(frozen=True)
@@ -63,7 +44,7 @@ class Claim:
     local_date: date
     seq: int
     recovered: bool
-    kind: str = DAILY
+    kind: DeliveryKind = DAILY
     streak: int = 0
     week: WeekSummary | None = None
 
@@ -76,7 +57,7 @@ class Claim:
         seq: int,
         *,
         recovered: bool,
-        kind: str = DAILY,
+        kind: DeliveryKind = DAILY,
         streak: int = 0,
         week: WeekSummary | None = None,
     ) -> Claim:
@@ -118,14 +99,14 @@ class ReminderService:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        units: UnitOfWorkFactory,
         clock: Clock,
         *,
         grace: timedelta = timedelta(hours=2),
         lease: timedelta = timedelta(minutes=2),
         worker: str | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._clock = clock
         self._grace = grace
         # A claim older than this belongs to a process that stopped; sweeps claim only what
@@ -137,34 +118,30 @@ class ReminderService:
         """Claim up to `limit` reminders that are due, and move each person's schedule on."""
         now = self._clock()
         claims: list[Claim] = []
-        async with self._sessions.begin() as session:
-            claims.extend(await self._recover(session, now, limit))
-            people = await session.scalars(
-                select(Person)
-                .where(Person.next_reminder_at.is_not(None), Person.next_reminder_at <= now)
-                .order_by(Person.next_reminder_at)
-                .limit(max(0, limit - len(claims)))
-                .with_for_update(skip_locked=True)
-            )
-            claims.extend(await self._claim_people(session, list(people.all()), now))
+        async with self._units() as uow:
+            claims.extend(await self._recover(uow, now, limit))
+            people = await uow.people.due(now, limit - len(claims))
+            claims.extend(await self._claim_people(uow, people, now))
+            await uow.commit()
         return claims
 
     async def _claim_people(
-        self, session: AsyncSession, people: list[Person], now: datetime
+        self, uow: UnitOfWork, people: list[Person], now: datetime
     ) -> list[Claim]:
         """Claim the due reminders of these locked people and move their schedules on.
 
         A fixed number of statements whatever the batch size (plus one or two per weekly
-        summary): the claim runs on the event loop that also paces the sends.
+        summary): the claim runs on the event loop that also paces the sends. One person whose
+        reminder cannot be prepared (a time zone this host cannot load) gets a failed delivery
+        with the reason; everybody else's goes out.
         """
         if not people:
             return []
-        ids = [person.id for person in people]
-        trained = await done_days_of(session, ids)
-        schedules = await schedules_of(session, people)
+        trained = await uow.runs.done_days([person.id for person in people])
+        schedules = await schedules_of(uow, people)
         claims: list[Claim] = []
-        rows: list[dict[str, object]] = []
-        judged: list[tuple[Person, date, int, Status]] = []
+        rows: list[NewDelivery] = []
+        judged: list[tuple[Person, date, int, DeliveryStatus]] = []
         for person in people:
             # After downtime the next day's reminder may be due too: handle it now
             # (each pass moves the schedule at least a day on, so this ends).
@@ -174,38 +151,44 @@ class ReminderService:
                 if due is None or due > now or day is None:
                     break
                 seq = person.next_reminder_seq
-                status, detail = Status.CLAIMED, None
-                if now - due > self._grace or (
-                    seq == 0 and local_date(now, ZoneInfo(person.timezone)) != day
-                ):
-                    status = Status.SKIPPED_LATE
-                    detail = f"due {due.isoformat()}, bot back {now.isoformat()}"
-                elif day in trained[person.id]:
-                    status = Status.SKIPPED_DONE
+                try:
+                    status, detail = self._judge(person, due, day, seq, trained[person.id], now)
+                    weekly = None
+                    if status is not Status.SKIPPED_LATE and seq == 0:
+                        weekly = await self._claim_weekly(uow, person, day, due, now)
+                    # Looking back by the grace finds a later day's reminder that also came
+                    # due while the bot was down; the next pass claims it instead of losing it.
+                    reschedule(
+                        person, now, not_before_day=day + timedelta(days=1), lookback=self._grace
+                    )
+                except SQLAlchemyError:
+                    raise  # the database failing is everybody's problem: roll the batch back
+                except Exception as error:  # one person's bad data must not stop the batch
+                    status, detail = Status.FAILED, _failure(error)
+                    weekly = None
+                    logger.warning("person %s: reminder not prepared: %s", person.id, detail)
+                    # Nothing more can be computed for them: no schedule until they change a
+                    # setting (which reschedules), instead of failing on every sweep.
+                    person.next_reminder_at = None
+                    person.next_reminder_day = None
+                    person.next_reminder_seq = 0
+                if weekly is not None:
+                    claims.append(weekly)
                 rows.append(
-                    {
-                        "person_id": person.id,
-                        "kind": DAILY,
-                        "local_date": day,
-                        "seq": seq,
-                        "status": status,
-                        "due_at": due,
-                        "claimed_at": now,
-                        "claimed_by": self.worker,
-                        "detail": detail,
-                    }
+                    NewDelivery(
+                        person_id=person.id,
+                        kind=DAILY,
+                        local_date=day,
+                        seq=seq,
+                        status=status,
+                        due_at=due,
+                        claimed_at=now,
+                        claimed_by=self.worker,
+                        detail=detail,
+                    )
                 )
                 judged.append((person, day, seq, status))
-                if status is not Status.SKIPPED_LATE and seq == 0:
-                    weekly = await self._claim_weekly(session, person, day, due, now)
-                    if weekly is not None:
-                        claims.append(weekly)
-                # Looking back by the grace finds a later day's reminder that also came due
-                # while the bot was down; the next pass claims it instead of losing it.
-                reschedule(
-                    person, now, not_before_day=day + timedelta(days=1), lookback=self._grace
-                )
-        inserted = await repo.insert_deliveries_once(session, rows)
+        inserted = await uow.deliveries.insert_once(rows)
         for person, day, seq, status in judged:
             delivery_id = inserted.get((person.id, DAILY, day, seq))
             if delivery_id is None:
@@ -221,8 +204,20 @@ class ReminderService:
             claims.append(Claim.of(person, delivery_id, day, seq, recovered=False, streak=current))
         return claims
 
+    def _judge(
+        self, person: Person, due: datetime, day: date, seq: int, trained: list[date], now: datetime
+    ) -> tuple[DeliveryStatus, str | None]:
+        """Return whether a due reminder is sent, or skipped and why."""
+        if now - due > self._grace or (
+            seq == 0 and local_date(now, ZoneInfo(person.timezone)) != day
+        ):
+            return Status.SKIPPED_LATE, f"due {due.isoformat()}, bot back {now.isoformat()}"
+        if day in trained:
+            return Status.SKIPPED_DONE, None
+        return Status.CLAIMED, None
+
     async def _claim_weekly(
-        self, session: AsyncSession, person: Person, day: date, due: datetime, now: datetime
+        self, uow: UnitOfWork, person: Person, day: date, due: datetime, now: datetime
     ) -> Claim | None:
         """Claim last week's summary on the person's first training day of a week, once."""
         if day.weekday() != min(mask_to_days(person.remind_days), default=-1):
@@ -232,19 +227,23 @@ class ReminderService:
             days=6
         ):
             return None  # they were not with us last week: nothing to sum up
-        summary = await week_summary(session, person, week_start, now)
-        delivery_id = await repo.insert_delivery_once(
-            session,
-            person_id=person.id,
-            kind=WEEKLY,
-            local_date=day,
-            seq=0,
-            status=Status.CLAIMED,
-            due_at=due,
-            claimed_at=now,
-            claimed_by=self.worker,
-            detail=None,
+        summary = await week_summary(uow, person, week_start, now)
+        inserted = await uow.deliveries.insert_once(
+            [
+                NewDelivery(
+                    person_id=person.id,
+                    kind=WEEKLY,
+                    local_date=day,
+                    seq=0,
+                    status=Status.CLAIMED,
+                    due_at=due,
+                    claimed_at=now,
+                    claimed_by=self.worker,
+                    detail=None,
+                )
+            ]
         )
+        delivery_id = inserted.get((person.id, WEEKLY, day, 0))
         if delivery_id is None:
             return None
         return Claim.of(
@@ -258,20 +257,10 @@ class ReminderService:
             week=summary,
         )
 
-    async def _recover(self, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
+    async def _recover(self, uow: UnitOfWork, now: datetime, limit: int) -> list[Claim]:
         """Settle claims left by a stopped process: resend the unsent, record the unsure."""
-        stale = await session.scalars(
-            select(Delivery)
-            .where(
-                Delivery.status.in_([Status.CLAIMED, Status.SENDING]),
-                Delivery.claimed_at < now - self._lease,
-            )
-            .order_by(Delivery.claimed_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         claims = []
-        for delivery in stale.all():
+        for delivery in await uow.deliveries.stale_claims(now - self._lease, limit):
             if delivery.status == Status.SENDING:
                 delivery.status = Status.UNKNOWN
                 delivery.detail = "the process stopped while sending; it may have arrived"
@@ -280,7 +269,7 @@ class ReminderService:
                 delivery.status = Status.EXPIRED
                 delivery.detail = "claimed by a process that stopped; found too late to send"
                 continue
-            person = await session.get(Person, delivery.person_id)
+            person = await uow.people.get(delivery.person_id)
             if person is None or person.blocked:
                 delivery.status = Status.FAILED
                 delivery.detail = "person gone or blocked"
@@ -290,7 +279,7 @@ class ReminderService:
             week = None
             if delivery.kind == WEEKLY:
                 week_start = delivery.local_date - timedelta(days=delivery.local_date.weekday() + 7)
-                week = await week_summary(session, person, week_start, now)
+                week = await week_summary(uow, person, week_start, now)
             claims.append(
                 Claim.of(
                     person,
@@ -298,34 +287,18 @@ class ReminderService:
                     delivery.local_date,
                     delivery.seq,
                     recovered=True,
-                    kind=delivery.kind,
-                    streak=(await streak_now(session, person, now)).current,
+                    kind=DeliveryKind(delivery.kind),
+                    streak=(await streak_now(uow, person, now)).current,
                     week=week,
                 )
             )
         return claims
 
-    @staticmethod
-    async def _trained_on(session: AsyncSession, person_id: int, day: date) -> bool:
-        return bool(
-            await session.scalar(
-                select(
-                    exists().where(
-                        Run.person_id == person_id,
-                        Run.local_date == day,
-                        Run.status == "finished",
-                        Run.sets_done > 0,
-                    )
-                )
-            )
-        )
-
-    async def _set(self, delivery_id: int, status: Status, **values: object) -> None:
+    async def _set(self, delivery_id: int, status: DeliveryStatus, **values: object) -> None:
         # One UPDATE, no load: two of these run for every reminder sent.
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(Delivery).where(Delivery.id == delivery_id).values(status=status, **values)
-            )
+        async with self._units() as uow:
+            await uow.deliveries.set_status(delivery_id, status, **values)
+            await uow.commit()
 
     async def mark_sending(self, delivery_id: int) -> None:
         """Record that the message is being handed to Telegram (from now on, never resent)."""
@@ -345,15 +318,16 @@ class ReminderService:
 
     async def mark_blocked(self, delivery_id: int) -> None:
         """Record that the person blocked the bot, and stop their reminders until they return."""
-        async with self._sessions.begin() as session:
-            delivery = await session.get(Delivery, delivery_id)
+        async with self._units() as uow:
+            delivery = await uow.deliveries.get(delivery_id)
             if delivery is None:
                 return
             delivery.status = Status.BLOCKED
-            person = await session.get(Person, delivery.person_id)
+            person = await uow.people.get(delivery.person_id)
             if person is not None:
                 person.blocked = True
                 reschedule(person, self._clock())
+            await uow.commit()
 
     async def release_mine(self) -> int:
         """Give back every claim of this process that was not handed to Telegram yet.
@@ -361,20 +335,16 @@ class ReminderService:
         Called on a clean shutdown, so another process sends them now, not after the lease.
         """
         released = 0
-        async with self._sessions.begin() as session:
-            mine = await session.scalars(
-                select(Delivery).where(
-                    Delivery.claimed_by == self.worker, Delivery.status == Status.CLAIMED
-                )
-            )
-            for delivery in mine.all():
-                person = await session.get(Person, delivery.person_id)
+        async with self._units() as uow:
+            for delivery in await uow.deliveries.claimed_by(self.worker):
+                person = await uow.people.get(delivery.person_id)
                 if person is not None and delivery.kind == DAILY:
                     person.next_reminder_at = delivery.due_at
                     person.next_reminder_day = delivery.local_date
                     person.next_reminder_seq = delivery.seq
-                await session.delete(delivery)
+                await uow.deliveries.remove(delivery)
                 released += 1
+            await uow.commit()
         if released:
             logger.info("released %d claimed reminder(s) on shutdown", released)
         return released
@@ -382,16 +352,17 @@ class ReminderService:
     async def release(self, delivery_id: int, wait: timedelta) -> None:
         """Give a claim back after Telegram said 'too many requests': nothing was sent."""
         retry_at = self._clock() + wait
-        async with self._sessions.begin() as session:
-            delivery = await session.get(Delivery, delivery_id)
+        async with self._units() as uow:
+            delivery = await uow.deliveries.get(delivery_id)
             if delivery is None:
                 return
-            person = await session.get(Person, delivery.person_id)
+            person = await uow.people.get(delivery.person_id)
             if person is not None:
                 person.next_reminder_at = retry_at
                 person.next_reminder_day = delivery.local_date
                 person.next_reminder_seq = delivery.seq
-            await session.delete(delivery)
+            await uow.deliveries.remove(delivery)
+            await uow.commit()
 
     async def snooze(self, ref: PersonRef, delivery_id: int, minutes: int) -> SnoozeResult:
         """Bring a sent reminder back in some minutes (the same local day's reminder)."""
@@ -423,23 +394,30 @@ class ReminderService:
         change: Callable[[Delivery, Person, datetime], SnoozeResult],
     ) -> SnoozeResult:
         """Apply a reminder button once, if the reminder is today's and still open."""
-        async with self._sessions.begin() as session:
-            found = await self._pressable(session, ref, delivery_id)
+        async with self._units() as uow:
+            found = await self._pressable(uow, ref, delivery_id)
             if isinstance(found, SnoozeResult):
                 return found
-            return change(*found, self._clock())
+            result = change(*found, self._clock())
+            await uow.commit()
+            return result
 
     async def _pressable(
-        self, session: AsyncSession, ref: PersonRef, delivery_id: int
+        self, uow: UnitOfWork, ref: PersonRef, delivery_id: int
     ) -> tuple[Delivery, Person] | SnoozeResult:
-        delivery = await session.get(Delivery, delivery_id, with_for_update=True)
-        person = await repo.find_person(session, ref.telegram_id)
+        delivery = await uow.deliveries.get(delivery_id, lock=True)
+        person = await uow.people.by_telegram_id(ref.telegram_id)
         if delivery is None or person is None or delivery.person_id != person.id:
             return SnoozeResult(SnoozeVerdict.STALE)
         if delivery.local_date != local_date(self._clock(), ZoneInfo(person.timezone)):
             return SnoozeResult(SnoozeVerdict.STALE)
         if delivery.status in (Status.SNOOZED, Status.DISMISSED):
             return SnoozeResult(SnoozeVerdict.ALREADY)
-        if await self._trained_on(session, person.id, delivery.local_date):
+        if await uow.runs.counted_on(person.id, delivery.local_date):
             return SnoozeResult(SnoozeVerdict.TRAINED)
         return delivery, person
+
+
+def _failure(error: Exception) -> str:
+    """Return why a reminder could not be prepared, short enough for the detail column."""
+    return f"not prepared: {type(error).__name__}: {error}"[:200]

@@ -5,31 +5,31 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import repositories as repo
 from bot.db.models import Person, Run, SetLog
+from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain.run import (
     Action,
     Notice,
     RunState,
     RunStatus,
     SetRecord,
+    SetStatus,
     apply,
     decode_plan,
     encode_plan,
     plan_steps,
 )
 from bot.domain.schedule import local_date
+from bot.domain.streak import StreakSummary, milestones_reached, streak
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
 from bot.services.records import set_record
-from bot.services.stats import FinishFacts, after_finish
+from bot.services.training import done_days, schedule_of
 from content import Library, Routine
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,14 @@ class RunView:
 
 
 @dataclass(frozen=True)
+class FinishFacts:
+    """The streak after a finished run, and the milestones it reached for the first time."""
+
+    summary: StreakSummary
+    milestones: list[int]
+
+
+@dataclass(frozen=True)
 class PressResult:
     """What a press did and the run as it now stands (None when missing or foreign).
 
@@ -81,12 +89,12 @@ class RoutineService:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        units: UnitOfWorkFactory,
         library: Library,
         people: PeopleService,
         clock: Clock,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._library = library
         self._people = people
         self._clock = clock
@@ -95,17 +103,18 @@ class RoutineService:
         """Open a run of a routine; return it and whether it is new.
 
         A run still in progress is stopped first, so a person has one live run. A repeated
-        tap on a start button returns the untouched run the first tap opened.
+        tap on a start button returns the untouched run the first tap opened. Starting a
+        routine is a choice the person makes: it registers someone unknown, without reminders.
         """
         routine = self._library.routine(routine_id)
         now = self._clock()
-        async with self._sessions.begin() as session:
-            person = await self._people.ensure_in(session, ref)
-            current = await repo.active_run(session, person.id)
+        async with self._units() as uow:
+            person = await self._people.join_in(uow, ref, reminders_on=False)
+            current = await uow.runs.active(person.id)
             if current is not None:
                 untouched = current.version == 0 and current.routine_id == routine_id
                 if untouched and now - current.started_at < START_DEDUPE_WINDOW:
-                    return await self._view(session, person, current), False
+                    return await self._view(uow, person, current), False
                 current.status = RunStatus.STOPPED
                 current.version += 1
                 current.finished_at = now
@@ -124,29 +133,32 @@ class RoutineService:
                 started_at=now,
                 step_started_at=now,
             )
-            session.add(run)
-            await session.flush()
+            uow.runs.add(run)
+            await uow.flush()
             logger.info("run %s started: routine %s", run.id, routine_id)
-            return await self._view(session, person, run), True
+            view = await self._view(uow, person, run)
+            await uow.commit()
+            return view, True
 
     async def active(self, ref: PersonRef) -> RunView | None:
         """Return the person's run in progress, if any."""
-        async with self._sessions.begin() as session:
-            person = await repo.find_person(session, ref.telegram_id)
+        async with self._units() as uow:
+            person = await self._people.find_in(uow, ref)
             if person is None:
                 return None
-            run = await repo.active_run(session, person.id)
-            return None if run is None else await self._view(session, person, run)
+            run = await uow.runs.active(person.id)
+            return None if run is None else await self._view(uow, person, run)
 
     async def attach_message(self, run_id: int, message_id: int) -> None:
         """Remember which chat message shows the run, so only that one is edited."""
-        async with self._sessions.begin() as session:
-            await session.execute(update(Run).where(Run.id == run_id).values(message_id=message_id))
+        async with self._units() as uow:
+            await uow.runs.attach_message(run_id, message_id)
+            await uow.commit()
 
     async def look(self, ref: PersonRef, run_id: int, version: int | None) -> PressResult:
         """Judge a press that only changes the view; version None accepts any version."""
-        async with self._sessions.begin() as session:
-            return await self._press(session, ref, run_id, version, None, None)
+        async with self._units() as uow:
+            return await self._press(uow, ref, run_id, version, None, None)
 
     async def press(
         self,
@@ -158,8 +170,10 @@ class RoutineService:
     ) -> PressResult:
         """Apply a button press to a run, once, if it still belongs to the run as it stands."""
         try:
-            async with self._sessions.begin() as session:
-                return await self._press(session, ref, run_id, version, action, reps)
+            async with self._units() as uow:
+                result = await self._press(uow, ref, run_id, version, action, reps)
+                await uow.commit()
+                return result
         except IntegrityError:
             # A concurrent press logged this step first (the unique step row): the second
             # press must change nothing, exactly like a press on an outdated button.
@@ -169,20 +183,20 @@ class RoutineService:
 
     async def _press(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         ref: PersonRef,
         run_id: int,
         version: int | None,
         action: Action | None,
         reps: int | None,
     ) -> PressResult:
-        found = await repo.lock_run(session, run_id)
+        found = await uow.runs.lock(run_id)
         if found is None:
             return PressResult(Verdict.MISSING, None, None)
         run, person = found
         if person.telegram_id != ref.telegram_id:
             return PressResult(Verdict.FOREIGN, None, None)
-        view = await self._view(session, person, run)
+        view = await self._view(uow, person, run)
         if run.status != RunStatus.ACTIVE:
             return PressResult(Verdict.OVER, None, view)
         if version is not None and run.version != version:
@@ -199,14 +213,14 @@ class RoutineService:
         records = view.records
         if new.status is not RunStatus.ACTIVE:
             # Read before the new row is added (autoflush would include it).
-            records = await self._records(session, run)
+            records = await self._records(uow, run)
         if outcome.record is not None:
-            session.add(_set_log(run, person.id, outcome.record, now))
+            uow.sets.add(_set_log(run, person.id, outcome.record, now))
             run.step_started_at = now
             records += (outcome.record,)
         if outcome.level_change is not None:
             exercise_id, level = outcome.level_change
-            await repo.set_level(session, person.id, exercise_id, level, now)
+            await uow.levels.remember(person.id, exercise_id, level, now)
         run.step_index = new.index
         run.version = new.version
         run.status = new.status
@@ -215,11 +229,11 @@ class RoutineService:
             run.finished_at = now
             # The day counts where the person was when they trained, whatever they move to.
             run.local_date = local_date(now, ZoneInfo(run.timezone))
-            run.sets_done = sum(1 for record in records if record.status == "done")
-            await session.flush()
+            run.sets_done = sum(1 for record in records if record.status is SetStatus.DONE)
+            await uow.flush()
             if new.status is RunStatus.FINISHED:
-                finish = await after_finish(session, person, run.local_date, now)
-        await session.flush()
+                finish = await self._celebrate(uow, person, run.local_date, now)
+        await uow.flush()
         return PressResult(
             Verdict.APPLIED,
             outcome.notice,
@@ -228,10 +242,31 @@ class RoutineService:
             outcome.record,
         )
 
-    async def _view(self, session: AsyncSession, person: Person, run: Run) -> RunView:
+    @staticmethod
+    async def _celebrate(
+        uow: UnitOfWork, person: Person, finished_on: date, now: datetime
+    ) -> FinishFacts:
+        """Return the streak after a run finished, and record milestones reached first now."""
+        days = await done_days(uow, person.id)
+        schedule = await schedule_of(uow, person)
+        today = local_date(now, ZoneInfo(person.timezone))
+        after = streak(days, schedule, today)
+        # The streak before this run: the same history without this run's day, unless an
+        # earlier run had already counted that day (then this run changed nothing).
+        if days.count(finished_on) == 1:
+            before = streak([d for d in days if d != finished_on], schedule, today)
+        else:
+            before = after
+        new = milestones_reached(
+            before.current, after.current, await uow.milestones.celebrated(person.id)
+        )
+        recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
+        return FinishFacts(after, recorded)
+
+    async def _view(self, uow: UnitOfWork, person: Person, run: Run) -> RunView:
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
-        levels = await repo.levels_for(session, person.id, exercise_ids)
+        levels = await uow.levels.of(person.id, exercise_ids)
         state = RunState(
             steps=steps,
             index=run.step_index,
@@ -239,15 +274,15 @@ class RoutineService:
             status=RunStatus(run.status),
             levels=levels,
         )
-        records = await self._records(session, run) if state.status is not RunStatus.ACTIVE else ()
+        records = await self._records(uow, run) if state.status is not RunStatus.ACTIVE else ()
         return RunView(
             run.id, self._library.routine(run.routine_id), state, records, run.message_id
         )
 
     @staticmethod
-    async def _records(session: AsyncSession, run: Run) -> tuple[SetRecord, ...]:
+    async def _records(uow: UnitOfWork, run: Run) -> tuple[SetRecord, ...]:
         # Every logged set bumps the version: a run still at version 0 has none to read.
-        logs = await repo.set_logs_for(session, run.id) if run.version else []
+        logs = await uow.sets.of_run(run.id) if run.version else []
         return tuple(set_record(log) for log in logs)
 
 

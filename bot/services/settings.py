@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.db.models import Pause, Person
+from bot.db.models import Person
+from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.domain.schedule import EVERY_DAY, WORKDAYS, days_to_mask, local_date, mask_to_days
+from bot.domain.zones import zone_info
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
 from bot.services.scheduling import reschedule
@@ -37,27 +36,34 @@ class ReminderSettings:
 
 
 class SettingsService:
-    """Reads and changes reminder settings; every change recomputes the next reminder."""
+    """Reads and changes reminder settings; every change recomputes the next reminder.
+
+    A change is a choice the person makes: it registers someone unknown (with reminders on,
+    as /start would). Reading writes nothing and is None for someone unknown.
+    """
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        units: UnitOfWorkFactory,
         people: PeopleService,
         library: Library,
         clock: Clock,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._people = people
         self._library = library
         self._clock = clock
 
-    async def get(self, ref: PersonRef) -> ReminderSettings:
-        """Return the person's settings (registering them on first contact)."""
-        return await self._change(ref, None)
+    async def get(self, ref: PersonRef) -> ReminderSettings | None:
+        """Return the person's settings, or None when nothing is stored about them."""
+        now = self._clock()
+        async with self._units() as uow:
+            person = await self._people.find_in(uow, ref)
+            return None if person is None else self._view(person, now)
 
     async def set_timezone(self, ref: PersonRef, zone: str) -> ReminderSettings:
         """Move the person to another IANA zone (already validated by the caller)."""
-        ZoneInfo(zone)  # a last guard: an unknown name must never reach the table
+        zone_info(zone)  # a last guard: a name no reminder sweep can read must never be stored
 
         def change(person: Person) -> None:
             person.timezone = zone
@@ -113,73 +119,58 @@ class SettingsService:
         """Pause reminders for `days` local days from today, and record the paused days."""
         days = max(1, min(days, MAX_PAUSE_DAYS))
         now = self._clock()
-        async with self._sessions.begin() as session:
-            person = await self._people.ensure_in(session, ref)
+        async with self._units() as uow:
+            person = await self._people.join_in(uow, ref, reminders_on=True)
             today = local_date(now, ZoneInfo(person.timezone))
             until = today + timedelta(days=days - 1)
-            await self._end_pauses(session, person.id, today)
-            session.add(Pause(person_id=person.id, first_day=today, last_day=until))
+            await uow.pauses.end_before(person.id, today)
+            uow.pauses.add(person.id, today, until)
             person.paused_until = until
             reschedule(person, now)
+            await uow.commit()
             return self._view(person, now)
 
-    async def resume(self, ref: PersonRef) -> ReminderSettings:
-        """End a pause today: reminders come back from the next chosen time."""
+    async def resume(self, ref: PersonRef) -> tuple[ReminderSettings, bool] | None:
+        """End a pause today: reminders come back from the next chosen time.
+
+        Return the settings and whether a pause was on; None when nothing is stored about the
+        person (there is nothing to resume, and nobody is created for it).
+        """
         now = self._clock()
-        async with self._sessions.begin() as session:
-            person = await self._people.ensure_in(session, ref)
+        async with self._units() as uow:
+            person = await self._people.find_in(uow, ref)
+            if person is None:
+                return None
+            was_paused = person.paused_until is not None
             today = local_date(now, ZoneInfo(person.timezone))
-            await self._end_pauses(session, person.id, today)
+            await uow.pauses.end_before(person.id, today)
             person.paused_until = None
             reschedule(person, now)
-            return self._view(person, now)
+            await uow.commit()
+            return self._view(person, now), was_paused
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
         """Stop reminders when the person blocks the bot; restart them when they return."""
         now = self._clock()
-        async with self._sessions.begin() as session:
-            person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        async with self._units() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
             if person is None or person.blocked == blocked:
                 return
             person.blocked = blocked
             reschedule(person, now)
+            await uow.commit()
 
-    async def pauses(self, ref: PersonRef) -> list[tuple[date, date]]:
-        """Return the person's paused day ranges (first, last), oldest first."""
-        async with self._sessions.begin() as session:
-            person = await self._people.ensure_in(session, ref)
-            rows = await session.execute(
-                select(Pause.first_day, Pause.last_day)
-                .where(Pause.person_id == person.id)
-                .order_by(Pause.first_day)
-            )
-            return [(first, last) for first, last in rows.all()]
-
-    @staticmethod
-    async def _end_pauses(session: AsyncSession, person_id: int, today: date) -> None:
-        """Cut pauses that reach today or later so they end yesterday (today is not paused)."""
-        open_pauses = await session.scalars(
-            select(Pause).where(Pause.person_id == person_id, Pause.last_day >= today)
-        )
-        for pause in open_pauses.all():
-            if pause.first_day >= today:
-                await session.execute(delete(Pause).where(Pause.id == pause.id))
-            else:
-                pause.last_day = today - timedelta(days=1)
-
-    async def _change(
-        self, ref: PersonRef, change: Callable[[Person], None] | None
-    ) -> ReminderSettings:
+    async def _change(self, ref: PersonRef, change: Callable[[Person], None]) -> ReminderSettings:
         now = self._clock()
-        async with self._sessions.begin() as session:
-            person = await self._people.ensure_in(session, ref)
-            if change is not None:
-                change(person)
-                person.updated_at = now
-                if person.blocked:
-                    # Someone who changes a setting is talking to us: they are not blocking.
-                    person.blocked = False
-                reschedule(person, now)
+        async with self._units() as uow:
+            person = await self._people.join_in(uow, ref, reminders_on=True)
+            change(person)
+            person.updated_at = now
+            if person.blocked:
+                # Someone who changes a setting is talking to us: they are not blocking.
+                person.blocked = False
+            reschedule(person, now)
+            await uow.commit()
             return self._view(person, now)
 
     @staticmethod

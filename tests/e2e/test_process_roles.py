@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Delivery, Person
+from bot.db.unit_of_work import units
 from bot.sandbox.double import BotApiDouble
 from bot.services.clock import system_clock
 from bot.services.people import PeopleService, PersonRef
@@ -27,7 +28,9 @@ async def test_reminders_only_process_sends_due_reminders_without_polling(tmp_pa
     engine = create_engine(url)
     await migrate.upgrade(engine)
     sessions = create_sessionmaker(engine)
-    await PeopleService(sessions, system_clock, "Europe/Berlin").ensure(PersonRef(77, 77, "Ada"))
+    await PeopleService(units(sessions), system_clock, "Europe/Berlin").register(
+        PersonRef(77, 77, "Ada")
+    )
     now = datetime.now(UTC)
     async with sessions.begin() as session:
         await session.execute(

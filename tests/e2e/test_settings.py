@@ -55,6 +55,7 @@ async def test_onboarding_can_be_skipped_with_defaults(sandbox: Sandbox, db) -> 
 
 async def test_settings_buttons_change_each_setting(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(903)
+    await ada.send("/start")  # /settings only shows what is stored: it registers nobody
     await ada.send("/settings")
     view = ada.last
     assert "Time zone: Europe/Berlin" in view.text and "Reminder: 09:00 on workdays" in view.text
@@ -86,6 +87,7 @@ async def test_settings_buttons_change_each_setting(sandbox: Sandbox, db) -> Non
 
 async def test_time_zone_by_name_location_and_bad_input(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(904)
+    await ada.send("/start")  # /settings only shows what is stored: it registers nobody
     await ada.send("/settings")
     await ada.send("/timezone Mars/Olympus_Mons")
     assert ada.last.text.startswith("I do not know the time zone “Mars/Olympus_Mons”")

@@ -17,6 +17,7 @@ from bot.db.models import (
     Run,
     SetLog,
 )
+from bot.db.unit_of_work import units
 from bot.services.data_rights import NOT_PERSONAL, DataRightsService, personal_tables
 from bot.services.people import PersonRef
 
@@ -104,7 +105,7 @@ async def fill(sessions, ref: PersonRef) -> int:
 async def test_export_has_a_row_from_every_personal_table(sessions) -> None:
     await fill(sessions, ADA)
     await fill(sessions, BOB)
-    export = await DataRightsService(sessions).export(ADA)
+    export = await DataRightsService(units(sessions)).export(ADA)
     assert export is not None
     assert set(export.tables) == {t.name for t in personal_tables()}
     assert all(len(rows) == 1 for rows in export.tables.values()), export.tables
@@ -119,7 +120,7 @@ async def test_export_has_a_row_from_every_personal_table(sessions) -> None:
 async def test_delete_removes_every_row_about_the_person_and_only_theirs(sessions) -> None:
     ada_id = await fill(sessions, ADA)
     bob_id = await fill(sessions, BOB)
-    rights = DataRightsService(sessions)
+    rights = DataRightsService(units(sessions))
     assert await rights.delete(ADA)
     async with sessions() as session:
         for table in personal_tables():

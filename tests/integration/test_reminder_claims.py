@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Delivery, Person
+from bot.db.unit_of_work import units
 from bot.domain.schedule import EVERY_DAY, days_to_mask
 from bot.services.people import PeopleService, PersonRef
 from bot.services.reminders import Claim, ReminderService, Status
@@ -22,13 +23,15 @@ DUE = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 
 async def add_people(sessions: async_sessionmaker[AsyncSession], clock: FakeClock, n: int) -> None:
     """Register n people in Berlin with an 08:00 reminder every day."""
-    people = PeopleService(sessions, clock, "Europe/Berlin")
-    async with sessions.begin() as session:
+    people = PeopleService(units(sessions), clock, "Europe/Berlin")
+    async with units(sessions)() as uow:
         for i in range(n):
-            person = await people.ensure_in(session, PersonRef(10_000 + i, 10_000 + i, f"P{i}"))
+            ref = PersonRef(10_000 + i, 10_000 + i, f"P{i}")
+            person = await people.join_in(uow, ref, reminders_on=True)
             person.remind_at = time(8, 0)
             person.remind_days = days_to_mask(EVERY_DAY)
             reschedule(person, clock())
+        await uow.commit()
 
 
 async def test_two_sweepers_racing_send_each_reminder_exactly_once(database_url, sessions) -> None:
@@ -38,7 +41,7 @@ async def test_two_sweepers_racing_send_each_reminder_exactly_once(database_url,
     # Two "processes": separate engines, so separate connections and real row locks.
     engines = [create_engine(database_url) for _ in range(2)]
     sweepers = [
-        ReminderService(create_sessionmaker(engine), clock, worker=f"w{i}")
+        ReminderService(units(create_sessionmaker(engine)), clock, worker=f"w{i}")
         for i, engine in enumerate(engines)
     ]
     claimed: dict[str, list[Claim]] = {"w0": [], "w1": []}
@@ -73,12 +76,12 @@ async def test_claim_left_by_a_stopped_process_is_sent_once_after_the_lease(sess
     clock = FakeClock(START)
     await add_people(sessions, clock, 2)
     clock.now = DUE + timedelta(seconds=1)
-    dead = ReminderService(sessions, clock, worker="dead")
+    dead = ReminderService(units(sessions), clock, worker="dead")
     [first, second] = await dead.claim_due(10)
     await dead.mark_sending(second.delivery_id)  # this one was in Telegram's hands
     # ... and the process is killed here, before either send finished.
 
-    alive = ReminderService(sessions, clock, worker="alive")
+    alive = ReminderService(units(sessions), clock, worker="alive")
     assert await alive.claim_due(10) == [], "a live claim is not stolen"
     clock.advance(minutes=3)  # past the lease
     [recovered] = await alive.claim_due(10)
@@ -98,9 +101,9 @@ async def test_a_claim_found_after_the_grace_is_recorded_not_sent(sessions) -> N
     clock = FakeClock(START)
     await add_people(sessions, clock, 1)
     clock.now = DUE + timedelta(seconds=1)
-    [claim] = await ReminderService(sessions, clock, worker="dead").claim_due(10)
+    [claim] = await ReminderService(units(sessions), clock, worker="dead").claim_due(10)
     clock.advance(hours=3)
-    assert await ReminderService(sessions, clock, worker="late").claim_due(10) == []
+    assert await ReminderService(units(sessions), clock, worker="late").claim_due(10) == []
     async with sessions() as session:
         delivery = await session.get(Delivery, claim.delivery_id)
     assert delivery is not None and delivery.status == Status.EXPIRED
@@ -112,7 +115,7 @@ async def test_the_same_day_cannot_be_claimed_twice_even_if_the_schedule_is_rewo
     clock = FakeClock(START)
     await add_people(sessions, clock, 1)
     clock.now = DUE + timedelta(seconds=1)
-    service = ReminderService(sessions, clock)
+    service = ReminderService(units(sessions), clock)
     [claim] = await service.claim_due(10)
     await service.mark_sent(claim.delivery_id, 1)
     async with sessions.begin() as session:
@@ -130,13 +133,13 @@ async def test_a_clean_shutdown_hands_back_unsent_claims(sessions) -> None:
     clock = FakeClock(START)
     await add_people(sessions, clock, 3)
     clock.now = DUE + timedelta(seconds=1)
-    leaving = ReminderService(sessions, clock, worker="leaving")
+    leaving = ReminderService(units(sessions), clock, worker="leaving")
     [first, second, third] = await leaving.claim_due(10)
     await leaving.mark_sending(first.delivery_id)  # already in Telegram's hands: kept
     await leaving.mark_sent(second.delivery_id, 1)
     assert await leaving.release_mine() == 1
     # Another process sends the released one right away, not after the lease.
-    [again] = await ReminderService(sessions, clock, worker="other").claim_due(10)
+    [again] = await ReminderService(units(sessions), clock, worker="other").claim_due(10)
     assert again.person_id == third.person_id and not again.recovered
     async with sessions() as session:
         statuses = sorted((await session.scalars(select(Delivery.status))).all())

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import ExerciseLevel, Run, SetLog
+from bot.db.unit_of_work import units
 from bot.domain.run import Action, Notice, RunStatus
 from bot.services.people import PeopleService, PersonRef
 from bot.services.routines import RoutineService, Verdict
@@ -21,7 +22,9 @@ BOB = PersonRef(telegram_id=2002, chat_id=2002, first_name="Bob")
 def service(
     sessions: async_sessionmaker[AsyncSession], lib: Library, clock: FakeClock
 ) -> RoutineService:
-    return RoutineService(sessions, lib, PeopleService(sessions, clock, "Europe/Berlin"), clock)
+    return RoutineService(
+        units(sessions), lib, PeopleService(units(sessions), clock, "Europe/Berlin"), clock
+    )
 
 
 async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[SetLog]:

@@ -29,11 +29,14 @@ from handlers.callback_data import (
     Snooze,
     StartHere,
     StartRoutine,
+    _b36,
     pack,
     parse,
 )
 
-ids = st.integers(min_value=0, max_value=2**62)
+# Row ids are 32-bit columns: a button never carries more (see test_row_ids_past_32_bits).
+ids = st.integers(min_value=0, max_value=2**31 - 1)
+user_ids = st.integers(min_value=1, max_value=2**52)
 routine_ids = st.from_regex(r"^[a-z][a-z0-9_]{1,15}$", fullmatch=True)
 counts = st.integers(min_value=0, max_value=10_000)
 datas = st.one_of(
@@ -53,7 +56,7 @@ datas = st.one_of(
     st.builds(SetReminderRoutine, routine_ids),
     st.builds(SetReminders, st.booleans()),
     st.just(KeepDefaults()),
-    st.builds(ConfirmDelete, st.booleans()),
+    st.builds(ConfirmDelete, st.booleans(), user_ids),
 )
 
 
@@ -104,3 +107,24 @@ def test_arbitrary_text_parses_or_is_rejected_cleanly(raw: str) -> None:
     except CallbackDataError:
         return
     assert pack(data) == raw
+
+
+@pytest.mark.parametrize("number", [2**31, 2**31 + 1, 2**63, 36**12 - 1])
+def test_row_ids_past_32_bits_are_malformed(number: int) -> None:
+    # asyncpg refuses such a number for an INTEGER column (DataError, an ERROR per press).
+    big = pack(RunButton(0, 0, Press.DONE)).replace(":0:0", f":{_b36(number)}:0")
+    with pytest.raises(CallbackDataError):
+        parse(big)
+    with pytest.raises(CallbackDataError):
+        parse(f"1:nt:{_b36(number)}")
+    with pytest.raises(CallbackDataError):
+        parse(f"1:sz:{_b36(number)}:f")
+    assert parse(f"1:c:{_b36(2**31 - 1)}") == ContinueRun(2**31 - 1)
+
+
+def test_a_delete_answer_names_who_was_asked() -> None:
+    assert parse(pack(ConfirmDelete(True, 123456789))) == ConfirmDelete(True, 123456789)
+    # A button drawn before the asker was packed in still parses, so it gets a clear answer.
+    assert parse("1:dl:y") == ConfirmDelete(True, None)
+    with pytest.raises(ValueError):
+        pack(ConfirmDelete(True, None))

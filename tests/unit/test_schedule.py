@@ -17,9 +17,8 @@ from bot.domain.schedule import (
     mask_to_days,
     next_reminder,
     parse_time,
-    valid_zone,
-    zone_at,
 )
+from bot.domain.zones import valid_zone, zone_at
 
 ZONES = [
     "Europe/Berlin",

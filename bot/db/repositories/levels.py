@@ -1,0 +1,42 @@
+"""The version of each exercise a person last chose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ExerciseLevel
+from bot.db.repositories.dialect import insert_for
+
+
+class LevelRepository:
+    """Rows of the exercise_levels table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of(self, person_id: int, exercise_ids: Iterable[str]) -> dict[str, int]:
+        """Return the remembered variation level per exercise (missing means standard)."""
+        rows = await self._session.execute(
+            select(ExerciseLevel.exercise_id, ExerciseLevel.level).where(
+                ExerciseLevel.person_id == person_id,
+                ExerciseLevel.exercise_id.in_(list(exercise_ids)),
+            )
+        )
+        return {exercise_id: level for exercise_id, level in rows.all()}
+
+    async def remember(self, person_id: int, exercise_id: str, level: int, now: datetime) -> None:
+        """Remember a person's variation for an exercise (insert or update)."""
+        insert = insert_for(self._session)
+        statement = insert(ExerciseLevel).values(
+            person_id=person_id, exercise_id=exercise_id, level=level, updated_at=now
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["person_id", "exercise_id"],
+                set_={"level": level, "updated_at": now},
+            )
+        )

@@ -1,0 +1,97 @@
+"""People: who talks to the coach, and whose reminder is due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Person
+from bot.db.repositories.dialect import insert_for
+
+
+class PeopleRepository:
+    """Rows of the people table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, person_id: int) -> Person | None:
+        """Return a person by their row id."""
+        return await self._session.get(Person, person_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        """Return the person for a Telegram user id, if they ever wrote to the coach."""
+        return await self._session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+    async def get_or_create(
+        self,
+        *,
+        telegram_id: int,
+        chat_id: int,
+        first_name: str,
+        timezone: str,
+        now: datetime,
+        reminders_on: bool,
+    ) -> tuple[Person, bool]:
+        """Return the person for a Telegram user and whether the row is new.
+
+        INSERT .. ON CONFLICT DO NOTHING keeps two concurrent first updates from failing.
+        chat_id is the person's private chat: the only chat personal messages go to.
+        """
+        person = await self.by_telegram_id(telegram_id)
+        if person is not None:
+            if person.chat_id != chat_id or (first_name and person.first_name != first_name):
+                person.chat_id = chat_id
+                person.first_name = first_name or person.first_name
+                person.updated_at = now
+            return person, False
+        insert = insert_for(self._session)
+        result = await self._session.execute(
+            insert(Person)
+            .values(
+                telegram_id=telegram_id,
+                chat_id=chat_id,
+                first_name=first_name,
+                timezone=timezone,
+                created_at=now,
+                updated_at=now,
+                reminders_on=reminders_on,
+            )
+            .on_conflict_do_nothing(index_elements=["telegram_id"])
+            .returning(Person.id)
+        )
+        created = result.scalar_one_or_none() is not None
+        person = await self.by_telegram_id(telegram_id)
+        assert person is not None
+        return person, created
+
+    async def due(self, now: datetime, limit: int) -> list[Person]:
+        """Lock and return people whose next reminder is due, oldest first.
+
+        FOR UPDATE SKIP LOCKED: concurrent sweeps take disjoint people (SQLite: the write lock).
+        """
+        if limit <= 0:
+            return []
+        rows = await self._session.scalars(
+            select(Person)
+            .where(Person.next_reminder_at.is_not(None), Person.next_reminder_at <= now)
+            .order_by(Person.next_reminder_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows.all())
+
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        """Return the instant of the most overdue reminder, if any is due."""
+        return await self._session.scalar(
+            select(func.min(Person.next_reminder_at)).where(Person.next_reminder_at <= now)
+        )
+
+    async def count(self, *, blocked_only: bool = False) -> int:
+        """Return how many people there are (or how many blocked the bot)."""
+        query = select(func.count()).select_from(Person)
+        if blocked_only:
+            query = query.where(Person.blocked.is_(True))
+        return int(await self._session.scalar(query) or 0)

@@ -1,0 +1,134 @@
+"""Runs of routines, and the one rule of which runs count for a day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Person, Run
+from bot.domain.run import RunStatus
+
+
+def counts_for_its_day() -> ColumnElement[bool]:
+    """Return the clause of a run that counts for its local day.
+
+    The rule, written once: a finished run with at least one set done counts for the local
+    day it finished on (streaks, "already trained today", the weekly summary, reminders).
+    """
+    return and_(
+        Run.status == RunStatus.FINISHED,
+        Run.sets_done > 0,
+        Run.local_date.is_not(None),
+    )
+
+
+class RunRepository:
+    """Rows of the runs table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, run: Run) -> None:
+        """Stage a new run (it gets its id at the next flush)."""
+        self._session.add(run)
+
+    async def active(self, person_id: int) -> Run | None:
+        """Return the person's run in progress, if any."""
+        return await self._session.scalar(
+            select(Run)
+            .where(Run.person_id == person_id, Run.status == RunStatus.ACTIVE)
+            .order_by(Run.id.desc())
+            .limit(1)
+        )
+
+    async def lock(self, run_id: int) -> tuple[Run, Person] | None:
+        """Load a run and its person, locking the run's row until commit.
+
+        PostgreSQL locks the run row (FOR UPDATE OF runs); SQLite holds the write lock. One
+        statement for both rows: every button press starts here.
+        """
+        row = (
+            await self._session.execute(
+                select(Run, Person)
+                .join(Person, Person.id == Run.person_id)
+                .where(Run.id == run_id)
+                .with_for_update(of=Run)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def attach_message(self, run_id: int, message_id: int) -> None:
+        """Remember which chat message shows the run."""
+        await self._session.execute(
+            update(Run).where(Run.id == run_id).values(message_id=message_id)
+        )
+
+    async def done_days(self, person_ids: Sequence[int]) -> dict[int, list[date]]:
+        """Return, per person, the local day of every run that counts (one per such run)."""
+        days: dict[int, list[date]] = {person_id: [] for person_id in person_ids}
+        rows = await self._session.execute(
+            select(Run.person_id, Run.local_date).where(
+                Run.person_id.in_(list(person_ids)), counts_for_its_day()
+            )
+        )
+        for person_id, day in rows.all():
+            if day is not None:
+                days[person_id].append(day)
+        return days
+
+    async def done_days_between(self, person_id: int, first: date, last: date) -> list[date]:
+        """Return the local day of every run that counts between two days, inclusive."""
+        rows = await self._session.scalars(
+            select(Run.local_date).where(
+                Run.person_id == person_id,
+                counts_for_its_day(),
+                Run.local_date >= first,
+                Run.local_date <= last,
+            )
+        )
+        return [day for day in rows.all() if day is not None]
+
+    async def counted_on(self, person_id: int, day: date) -> bool:
+        """Return whether the person has a run that counts for this local day."""
+        return bool(
+            await self._session.scalar(
+                select(
+                    exists().where(
+                        Run.person_id == person_id, Run.local_date == day, counts_for_its_day()
+                    )
+                )
+            )
+        )
+
+    async def ended(self, person_id: int, limit: int) -> Sequence[Run]:
+        """Return the person's finished or stopped runs, newest first."""
+        rows = await self._session.scalars(
+            select(Run)
+            .where(
+                Run.person_id == person_id,
+                Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
+                Run.local_date.is_not(None),
+            )
+            .order_by(Run.finished_at.desc())
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def people_started_since(self, since: datetime) -> int:
+        """Return how many different people started a run since an instant."""
+        count = await self._session.scalar(
+            select(func.count(func.distinct(Run.person_id))).where(Run.started_at >= since)
+        )
+        return int(count or 0)
+
+    async def finished_since(self, since: datetime) -> int:
+        """Return how many runs were finished since an instant."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(Run)
+            .where(Run.status == RunStatus.FINISHED, Run.finished_at >= since)
+        )
+        return int(count or 0)

@@ -1,0 +1,48 @@
+"""Logged sets: one row per step done or skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import SetLog
+from bot.domain.run import SetStatus
+
+
+class SetRepository:
+    """Rows of the set_logs table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, log: SetLog) -> None:
+        """Stage a logged set (unique per run and step: a second one fails at the flush)."""
+        self._session.add(log)
+
+    async def of_run(self, run_id: int) -> Sequence[SetLog]:
+        """Return the sets logged in a run, in step order."""
+        rows = await self._session.scalars(
+            select(SetLog).where(SetLog.run_id == run_id).order_by(SetLog.step_index)
+        )
+        return rows.all()
+
+    async def done_levels(self, person_id: int) -> list[tuple[str, datetime, int]]:
+        """Return (exercise id, logged at, version level) of every set done, oldest first."""
+        rows = await self._session.execute(
+            select(SetLog.exercise_id, SetLog.logged_at, SetLog.level)
+            .where(SetLog.person_id == person_id, SetLog.status == SetStatus.DONE)
+            .order_by(SetLog.logged_at)
+        )
+        return [(exercise_id, at, level) for exercise_id, at, level in rows.all()]
+
+    async def done_counts(self, person_id: int) -> list[tuple[str, int | None]]:
+        """Return (exercise id, count) of every set done."""
+        rows = await self._session.execute(
+            select(SetLog.exercise_id, SetLog.reps).where(
+                SetLog.person_id == person_id, SetLog.status == SetStatus.DONE
+            )
+        )
+        return [(exercise_id, reps) for exercise_id, reps in rows.all()]

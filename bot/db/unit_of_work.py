@@ -1,0 +1,107 @@
+"""The unit of work: one transaction, its session, and the repositories that work inside it.
+
+The shape of cosmicpython's unit of work (chapter 6) on SQLAlchemy 2's async session:
+
+    async with units() as uow:
+        person = await uow.people.by_telegram_id(...)
+        ...
+        await uow.commit()
+
+Nothing is written unless the service commits: leaving the block without commit() (a
+return, an exception) rolls back. Services never build SQL; they ask the repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.repositories.deliveries import DeliveryRepository
+from bot.db.repositories.levels import LevelRepository
+from bot.db.repositories.milestones import MilestoneRepository
+from bot.db.repositories.operations import ProcessedUpdateRepository, WorkerRepository, ping
+from bot.db.repositories.pauses import PauseRepository
+from bot.db.repositories.people import PeopleRepository
+from bot.db.repositories.personal import PersonalDataRepository
+from bot.db.repositories.runs import RunRepository
+from bot.db.repositories.sets import SetRepository
+
+
+class UnitOfWork:
+    """One database transaction and the typed repositories bound to it."""
+
+    people: PeopleRepository
+    runs: RunRepository
+    sets: SetRepository
+    levels: LevelRepository
+    pauses: PauseRepository
+    deliveries: DeliveryRepository
+    milestones: MilestoneRepository
+    processed_updates: ProcessedUpdateRepository
+    workers: WorkerRepository
+    personal_data: PersonalDataRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        session = self._sessions()
+        self._session = session
+        self.people = PeopleRepository(session)
+        self.runs = RunRepository(session)
+        self.sets = SetRepository(session)
+        self.levels = LevelRepository(session)
+        self.pauses = PauseRepository(session)
+        self.deliveries = DeliveryRepository(session)
+        self.milestones = MilestoneRepository(session)
+        self.processed_updates = ProcessedUpdateRepository(session)
+        self.workers = WorkerRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            # Closing rolls back whatever was not committed.
+            await session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        """Return the open session (only inside the `async with` block)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its `async with` block")
+        return self._session
+
+    async def flush(self) -> None:
+        """Send pending changes (new rows get their ids) without ending the transaction."""
+        await self.session.flush()
+
+    async def commit(self) -> None:
+        """Make everything done in this unit of work permanent."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Undo everything not committed yet."""
+        await self.session.rollback()
+
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached."""
+        await ping(self.session)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def units(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
+    """Return the factory services open their units of work with."""
+    return partial(UnitOfWork, sessions)

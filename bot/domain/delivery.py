@@ -1,0 +1,28 @@
+"""What a scheduled message is, and what became of it: the words the delivery rows use."""
+
+from __future__ import annotations
+
+import enum
+
+
+class DeliveryKind(enum.StrEnum):
+    """Which scheduled message a delivery row is."""
+
+    DAILY = "daily"  # the day's reminder (seq counts its snoozes)
+    WEEKLY = "weekly"  # last week's summary
+
+
+class DeliveryStatus(enum.StrEnum):
+    """What became of a delivery; every claimed reminder ends in one of these."""
+
+    CLAIMED = "claimed"  # taken by a sweep, not yet handed to Telegram
+    SENDING = "sending"  # handed to Telegram; a crash now leaves it unknown, never resent
+    SENT = "sent"
+    SNOOZED = "snoozed"  # sent, and the person asked for it again later
+    DISMISSED = "dismissed"  # sent, and the person said not today
+    BLOCKED = "blocked"  # Telegram said the person blocked the bot: reminders off
+    FAILED = "failed"  # Telegram refused it, or it could not be prepared (reason in detail)
+    UNKNOWN = "unknown"  # timed out or the process stopped mid-send: may have arrived
+    SKIPPED_LATE = "late"  # came due while the bot was down for longer than the grace
+    SKIPPED_DONE = "done"  # the person had already trained that local day
+    EXPIRED = "expired"  # a claim left by a stopped process, found after the grace
