@@ -8,7 +8,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.domain.run import Notice, RunStatus, SetRecord
+from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus
 from bot.services.routines import RunView
 from content import Dose, Library
 from handlers import keyboards
@@ -150,7 +150,7 @@ def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen
     lines: list[str] = []
     for exercise_id, records in by_exercise.items():
         exercise = library.exercise(exercise_id)
-        done = [r for r in records if r.status == "done"]
+        done = [r for r in records if r.status is SetStatus.DONE]
         if not done:
             lines.append(fill(texts.summary_skipped_line, exercise=exercise.name))
             continue
@@ -165,7 +165,7 @@ def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen
                 counts=f"{counts} {unit}",
             )
         )
-    done_count = sum(1 for r in view.records if r.status == "done")
+    done_count = sum(1 for r in view.records if r.status is SetStatus.DONE)
     skipped_count = len(view.records) - done_count
     if state.status is RunStatus.FINISHED:
         head = fill(texts.summary_finished, title=view.routine.title)

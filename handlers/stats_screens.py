@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.run import RunStatus, SetStatus
 from bot.domain.streak import DayMark, Mark, StreakSummary
 from bot.services.stats import HistoryView, Session, StreakView, WeekSummary
 from content import Library
@@ -94,7 +95,11 @@ def _session_line(library: Library, session: Session) -> str:
     parts = []
     for exercise_id in dict.fromkeys(r.exercise_id for r in session.records):
         exercise = library.exercise(exercise_id)
-        done = [r for r in session.records if r.exercise_id == exercise_id and r.status == "done"]
+        done = [
+            r
+            for r in session.records
+            if r.exercise_id == exercise_id and r.status is SetStatus.DONE
+        ]
         if not done:
             continue
         counts = "+".join(str(r.reps) for r in done)
@@ -104,7 +109,7 @@ def _session_line(library: Library, session: Session) -> str:
         )
     status = (
         texts.history_status_finished
-        if session.status == "finished"
+        if session.status is RunStatus.FINISHED
         else texts.history_status_stopped
     )
     return texts.history_session.format(
