@@ -9,6 +9,7 @@ import signal
 import sys
 
 from telegram import Update
+from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -70,7 +71,19 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     role = "updates" if args.no_reminders else "all"
     if args.webhook:
         return _run_webhook(settings, role)
+    from bot.lifecycle import initialize
+
     app = build_application(settings, reminders=not args.no_reminders, role=role)
+    # run_polling() logs a failed initialize() (a rejected token) with a traceback before it
+    # raises; initialized first, on the loop run_polling() then uses, a failed start is
+    # main()'s one line instead, and run_polling() skips initialize() for an initialized app.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(initialize(app))
+    except BaseException:
+        loop.close()
+        raise
     # Handles SIGINT/SIGTERM itself and shuts down cleanly (post_shutdown closes the database).
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -82,22 +95,16 @@ async def _run_reminders_only(settings: Settings) -> int:
     Several of these may run against one PostgreSQL database: claims never overlap.
     """
     from bot.app import build_application
+    from bot.lifecycle import running
 
     app = build_application(settings, reminders=True, role="reminders")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()  # starts the JobQueue (the sweep), not the updater
-    logger.info("sending reminders only; no updates are taken in this process")
-    await stop.wait()
-    await app.stop()
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
+    async with running(app):  # the JobQueue (the sweep) runs; the updater is never started
+        logger.info("sending reminders only; no updates are taken in this process")
+        await stop.wait()
     return 0
 
 
@@ -106,6 +113,7 @@ def _run_webhook(settings: Settings, role: str) -> int:
     import uvicorn
 
     from bot.app import build_application
+    from bot.lifecycle import initialize
     from bot.webhook import WebhookServer
 
     problem = settings.webhook_problem()
@@ -130,7 +138,15 @@ def _run_webhook(settings: Settings, role: str) -> int:
         # as in docs/deploy.md, opens a new upstream connection per request anyway).
         timeout_keep_alive=5,
     )
-    uvicorn.Server(config).run()
+    http = uvicorn.Server(config)
+
+    async def serve() -> None:
+        # As for polling: a rejected token fails here, as main()'s one line rather than
+        # uvicorn's traceback of a failed lifespan; running() there skips initialize() then.
+        await initialize(app)
+        await http.serve()
+
+    asyncio.run(serve())
     return 0
 
 
@@ -183,6 +199,21 @@ def main(argv: list[str] | None = None) -> int:
     if settings.webhook_secret_token:
         secrets.append(settings.webhook_secret_token.get_secret_value())
     configure_logging(settings.log_level, secrets, settings.log_format)
+    try:
+        return _command(settings, args)
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C before the application took over the signals
+    except Exception as error:
+        # Logged, not printed: the handler redacts the token and keeps LOG_FORMAT.
+        reason = _bot_api_problem(error)
+        if reason is None:
+            logger.critical("stopped by an unexpected error", exc_info=error)
+        else:
+            logger.critical("cannot run: %s", reason)
+        return 1
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(settings, args)
     if args.command == "migrate":
@@ -190,6 +221,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return int(asyncio.run(_check(settings)))
     return 2
+
+
+def _bot_api_problem(error: Exception) -> str | None:
+    """Say in one line what is wrong when the Bot API refused or could not be reached, else None.
+
+    Neither the token nor the address (which may hold the token, or a password) is named.
+    """
+    if isinstance(error, InvalidToken):
+        # PTB raises InvalidToken for 401 and 404 alike; the answer's text is in its cause,
+        # as PTB's own message around it holds the token.
+        answer = str(error.__cause__ if isinstance(error.__cause__, InvalidToken) else error)
+        if "not found" in answer.lower():
+            return (
+                "the Bot API at TELEGRAM_BASE_URL answered 404 Not Found (check TELEGRAM_BASE_URL)"
+            )
+        return "Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)"
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # PTB's BadRequest is a NetworkError too, but the Bot API did answer that one.
+        return f"the Bot API at TELEGRAM_BASE_URL cannot be reached ({error})"
+    return None
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
+from types import TracebackType
 
 REDACTED = "[REDACTED]"
 
@@ -69,3 +71,20 @@ def configure_logging(level: str, secrets: Iterable[str] = (), style: str = "tex
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Python writes an uncaught exception and a warning straight to stderr; send them through
+    # the handler instead, so they are redacted (and in the chosen format) like every line.
+    sys.excepthook = log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+    logging.captureWarnings(True)
+
+
+def log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """Log an exception nobody caught, traceback included, through the redacting handler."""
+    logging.getLogger("bot").critical("uncaught exception", exc_info=(kind, error, traceback))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
+        log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)

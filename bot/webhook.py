@@ -27,6 +27,7 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.config import Settings
+from bot.lifecycle import running
 from bot.metrics import CONTENT_TYPE
 from bot.services import Services
 from handlers.context import CoachApplication
@@ -90,25 +91,18 @@ class WebhookServer:
 
     @asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
-        app = self.app
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()  # the JobQueue (reminder sweep); updates come from the routes
-        # uvicorn runs this start-up before it binds the port: register the webhook only once
-        # the port takes connections, or Telegram's first deliveries would be refused and wait
-        # for its retry.
-        registering = asyncio.create_task(self.register()) if self._set_webhook else None
-        try:
-            yield
-        finally:
-            if registering is not None:
-                registering.cancel()
-            # uvicorn has stopped taking requests and let the ones in flight finish.
-            await app.stop()
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+        # Updates come from the routes; on the way out, uvicorn has stopped taking requests
+        # and let the ones in flight finish.
+        async with running(self.app):
+            # uvicorn runs this start-up before it binds the port: register the webhook only
+            # once the port takes connections, or Telegram's first deliveries would be refused
+            # and wait for its retry.
+            registering = asyncio.create_task(self.register()) if self._set_webhook else None
+            try:
+                yield
+            finally:
+                if registering is not None:
+                    registering.cancel()
 
     async def register(self, port: int | None = None) -> None:
         """Wait until this process listens (on WEBHOOK_PORT unless told), then set the webhook."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from contextlib import AsyncExitStack
 from types import TracebackType
 
 from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.lifecycle import running
 from bot.sandbox.double import BotApiDouble, CallbackAnswer, ChatMessage, Person
 from bot.services import Services
 from bot.services.clock import Clock, system_clock
@@ -40,6 +42,7 @@ class Sandbox:
         self._owns_double = double is None
         self.clock = clock
         self._app: CoachApplication | None = None
+        self._running: AsyncExitStack | None = None  # the application's running() context
         # Ids of the updates the bot has finished handling (handler and error handler done).
         self._handled: set[int] = set()
         self._handled_changed = asyncio.Event()
@@ -63,17 +66,16 @@ class Sandbox:
             clock=self.clock,
             reminders=self.reminders,
         )
-        # run_polling() calls post_init/post_shutdown itself; driving the steps by hand, we do.
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
         self._track_handling(app)
-        await app.start()
-        assert app.updater is not None
-        # Every kind of update, as run_polling(allowed_updates=Update.ALL_TYPES) in production.
-        await app.updater.start_polling(
-            poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
-        )
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(running(app))
+            assert app.updater is not None
+            # Every kind of update, as run_polling(allowed_updates=Update.ALL_TYPES) does in
+            # production; running() stops the updater before the application.
+            await app.updater.start_polling(
+                poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
+            )
+            self._running = stack.pop_all()  # started: stop_bot() closes it
         self._app = app
 
     def _track_handling(self, app: CoachApplication) -> None:
@@ -94,16 +96,10 @@ class Sandbox:
 
     async def stop_bot(self) -> None:
         """Stop the application the way a clean shutdown does (the double keeps running)."""
-        app, self._app = self._app, None
-        if app is None:
-            return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        self._app = None
+        started, self._running = self._running, None
+        if started is not None:
+            await started.aclose()
 
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database and double."""

@@ -187,6 +187,47 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
         await router.close()
 
 
+async def test_debug_logs_of_a_webhook_process_hold_neither_token_nor_secret(
+    double, tmp_path
+) -> None:
+    # PTB logs every Bot API call's parameters at DEBUG, setWebhook's secret_token among them.
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=double.token,
+        TELEGRAM_BASE_URL=double.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path}/coach.db",
+        WEBHOOK_URL="https://coach.example.test/telegram",
+        WEBHOOK_SECRET_TOKEN=SECRET,
+        WEBHOOK_PORT=str(port),
+        LOG_LEVEL="DEBUG",
+    )
+    log = tmp_path / "output.log"  # a file: DEBUG fills a pipe faster than a test reads it
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--webhook",
+            cwd=tmp_path, env=env, stdout=out, stderr=out,
+        )  # fmt: skip
+        try:
+            for _ in range(600):  # the process starts and registers its webhook
+                if double.count("setWebhook") > 0 or process.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+    output = log.read_text()
+    assert double.count("setWebhook") == 1, output[-2000:]
+    assert "Calling Bot API endpoint `setWebhook`" in output, "the DEBUG lines were written"
+    assert double.token not in output
+    assert SECRET not in output
+    assert "[REDACTED]" in output
+
+
 async def test_health_and_metrics(double, instance, router) -> None:
     ada = double.user(5, "Ada")
     await ada.send("/help")

@@ -10,6 +10,7 @@ the unique (run_id, step_index) of set_logs.
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from bot.app import build_application
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Run, SetLog
 from bot.domain.run import plan_steps
+from bot.lifecycle import running
 from bot.sandbox.double import BotApiDouble, ChatMessage, Person
 from handlers.context import CoachApplication
 from tests.faults.conftest import LogRecorder, fault_settings
@@ -30,8 +32,9 @@ STEPS = plan_steps(DESK, LIB.exercises)
 class Node:
     """One bot instance that does not poll: the test hands it updates."""
 
-    def __init__(self, app: CoachApplication) -> None:
+    def __init__(self, app: CoachApplication, started: AsyncExitStack) -> None:
         self.app = app
+        self._started = started
 
     @classmethod
     async def start(cls, database_url: str, double: BotApiDouble) -> Node:
@@ -42,17 +45,12 @@ class Node:
             base_file_url=double.base_file_url,
             reminders=False,
         )
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        return cls(app)
+        started = AsyncExitStack()
+        await started.enter_async_context(running(app))
+        return cls(app, started)
 
     async def stop(self) -> None:
-        await self.app.stop()
-        await self.app.shutdown()
-        if self.app.post_shutdown is not None:
-            await self.app.post_shutdown(self.app)
+        await self._started.aclose()
 
     async def handle(self, update: Update) -> None:
         """Handle an update (made for any bot) as this instance, as if it had just arrived."""

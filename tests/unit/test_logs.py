@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from bot.logs import make_formatter
 from tests.conftest import LOG_CAPTURE, TEST_SECRETS
 
 SECRET = "987654:ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvu"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
@@ -47,3 +53,21 @@ def test_the_test_runs_log_check_redacts_what_it_must() -> None:
     line = LOG_CAPTURE.production.format(record)
     assert TEST_SECRETS[1] not in line
     assert "[REDACTED]" in line
+
+
+@pytest.mark.parametrize("style", ["text", "json"])
+def test_an_uncaught_exception_is_written_by_the_redacting_handler(style: str) -> None:
+    # Whatever escapes main() (or a thread) still passes the redaction, in the chosen format.
+    program = (
+        "from bot.logs import configure_logging\n"
+        f"configure_logging('INFO', [{SECRET!r}], {style!r})\n"
+        f"raise RuntimeError('calling https://api.telegram.org/bot' + {SECRET!r} + '/getMe')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert SECRET not in done.stderr
+    assert "RuntimeError: calling https://api.telegram.org/bot[REDACTED]/getMe" in (
+        done.stderr if style == "text" else json.loads(done.stderr)["exception"]
+    )
