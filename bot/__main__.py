@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the chosen command and return its exit code."""
     if args.command == "run":
         return _run(settings, args)
     if args.command == "migrate":

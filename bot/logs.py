@@ -86,5 +86,6 @@ def log_uncaught(
 
 
 def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    """Log an exception that ended a thread, as threading's own hook would print it."""
     if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
         log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
