@@ -1,8 +1,4 @@
-"""The double's Telegram state: users, chats and messages, files, callback queries, updates.
-
-State is indexed by chat and updates live in a queue, so every call costs O(1) or O(size of
-one chat), which keeps benchmarks with thousands of messages honest.
-"""
+"""The double's Telegram state: users, chats and messages, files, callback queries, updates."""
 
 from __future__ import annotations
 
