@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.zones import valid_zone
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 # Telegram takes 1-256 of these characters; fewer than 32 could be guessed by someone who
@@ -54,6 +56,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For names the client.
+    webhook_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -83,11 +87,11 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("is not an IANA time zone such as Europe/Berlin") from exc
-        return value
+        # The same rule as a person's own choice: a zone the tzdata wheel has, area/city or UTC.
+        zone = valid_zone(value)
+        if zone is None:
+            raise ValueError("is not an IANA time zone such as Europe/Berlin (or UTC)")
+        return zone
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -115,6 +119,28 @@ class Settings(BaseSettings):
             # Never echo the value: it is a secret even when it is a bad one.
             raise ValueError("must be 32-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("webhook_trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple):
+            return value
+        try:
+            # Addresses or networks only: a name or "*" would let anyone name any client.
+            return tuple(
+                str(
+                    ipaddress.ip_network(part, strict=False)
+                    if "/" in part
+                    else ipaddress.ip_address(part)
+                )
+                for part in value
+            )
+        except (TypeError, ValueError):
+            raise ValueError(
+                "must be IP addresses or networks (such as 10.0.0.0/24) separated by commas"
+            ) from None
 
     def webhook_problem(self) -> str | None:
         """Return what is missing for webhook mode, as one line, or None when it can run."""

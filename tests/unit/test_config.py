@@ -45,6 +45,9 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> N
     [
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: must be a sqlite:/// or postgresql:// URL"),
         ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE: is not an IANA time zone"),
+        # Load on some hosts but are no place a person could choose (see bot/domain/zones.py).
+        ("DEFAULT_TIMEZONE", "localtime", "DEFAULT_TIMEZONE: is not an IANA time zone"),
+        ("DEFAULT_TIMEZONE", "Factory", "DEFAULT_TIMEZONE: is not an IANA time zone"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL:"),
         ("TELEGRAM_BOT_TOKEN", "changeme", "TELEGRAM_BOT_TOKEN: does not look like a token"),
         ("TELEGRAM_BOT_TOKEN", "12345:short", "TELEGRAM_BOT_TOKEN: does not look like a token"),
