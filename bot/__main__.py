@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import UTC
 
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError
@@ -45,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         help="take updates only; leave reminders to --reminders-only processes",
     )
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
-    commands.add_parser("check", help="check the configuration and the database, and exit")
+    check = commands.add_parser("check", help="check the configuration and the database, and exit")
+    check.add_argument(
+        "--webhook",
+        action="store_true",
+        help="also check webhook mode's settings and what Telegram says of the webhook",
+    )
     return parser
 
 
@@ -114,7 +120,7 @@ def _run_webhook(settings: Settings, role: str) -> int:
 
     from bot.app import build_application
     from bot.lifecycle import initialize
-    from bot.webhook import WebhookServer
+    from bot.webhook import WEBHOOK_REFUSED_EXIT, WebhookServer
 
     problem = settings.webhook_problem()
     if problem is not None:
@@ -137,8 +143,17 @@ def _run_webhook(settings: Settings, role: str) -> int:
         # Idle keep-alive connections count against that limit: close them after 5 s (nginx,
         # as in docs/deploy.md, opens a new upstream connection per request anyway).
         timeout_keep_alive=5,
+        # The client a refusal is logged for: X-Forwarded-For, only from the proxies named
+        # (nginx replaces a client's own X-Forwarded-For, see docs/deploy/nginx.conf).
+        proxy_headers=bool(settings.webhook_trusted_proxies),
+        forwarded_allow_ips=list(settings.webhook_trusted_proxies),
     )
     http = uvicorn.Server(config)
+
+    def stop() -> None:
+        http.should_exit = True  # as on SIGTERM: requests in flight finish, then shutdown
+
+    server.on_refused = stop
 
     async def serve() -> None:
         # As for polling: a rejected token fails here, as main()'s one line rather than
@@ -147,7 +162,8 @@ def _run_webhook(settings: Settings, role: str) -> int:
         await http.serve()
 
     asyncio.run(serve())
-    return 0
+    # Telegram refused the webhook (logged): no update would ever come, so say it by the exit.
+    return WEBHOOK_REFUSED_EXIT if server.refused is not None else 0
 
 
 async def _migrate(settings: Settings) -> int:
@@ -163,13 +179,16 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _check(settings: Settings) -> int:
-    """Print one line per check; exit 1 when the database cannot be reached."""
+async def _check(settings: Settings, webhook: bool) -> int:
+    """Print one line per check; exit 1 when one fails (the database, the webhook's settings)."""
     from sqlalchemy import text
 
     from bot.db.engine import create_engine
 
-    print("configuration: ok")
+    # With --webhook, what `run --webhook` would refuse to start without is an error too.
+    problem = settings.webhook_problem() if webhook else None
+    print("configuration: ok" if problem is None else f"configuration: error ({problem})")
+    failed = problem is not None
     token = "set" if settings.telegram_bot_token else "not set (the offline chat will start)"
     print(f"telegram token: {token}")
     engine = create_engine(settings.database_url)
@@ -178,11 +197,49 @@ async def _check(settings: Settings) -> int:
             await connection.execute(text("SELECT 1"))
     except Exception as error:  # report any failure to connect as one line
         print(f"database: unreachable ({type(error).__name__})")
-        return 1
+        failed = True
+    else:
+        print(f"database: reachable ({engine.url.get_backend_name()})")
     finally:
         await engine.dispose()
-    print(f"database: reachable ({engine.url.get_backend_name()})")
-    return 0
+    if webhook and not await _check_webhook(settings):
+        failed = True
+    return 1 if failed else 0
+
+
+async def _check_webhook(settings: Settings) -> bool:
+    """Print what Telegram says of the webhook (getWebhookInfo); False unless it is WEBHOOK_URL."""
+    from telegram import Bot
+
+    if settings.telegram_bot_token is None:
+        print("webhook: not checked (no TELEGRAM_BOT_TOKEN)")
+        return False
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+    )
+    try:
+        async with bot:
+            info = await bot.get_webhook_info()
+    except Exception as error:  # one line, whatever failed
+        reason = _bot_api_problem(error) or f"{type(error).__name__} from the Bot API"
+        print(f"webhook: not checked ({reason})")
+        return False
+    ours = settings.webhook_url or ""
+    if not info.url:
+        print("webhook: not set (each webhook process sets it when it starts)")
+    elif info.url != ours:
+        print(f"webhook: {info.url}, not WEBHOOK_URL ({ours or 'not set'})")
+    else:
+        print(f"webhook: {info.url} (WEBHOOK_URL)")
+    print(f"webhook pending updates: {info.pending_update_count}")
+    if info.last_error_date is None:
+        print("webhook last error: none")
+    else:
+        when = info.last_error_date.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        print(f"webhook last error: {info.last_error_message or '(no message)'} ({when})")
+    return bool(info.url) and info.url == ours
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +277,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return int(asyncio.run(_migrate(settings)))
     if args.command == "check":
-        return int(asyncio.run(_check(settings)))
+        return int(asyncio.run(_check(settings, args.webhook)))
     return 2
 
 

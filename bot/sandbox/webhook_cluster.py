@@ -7,8 +7,10 @@ import contextlib
 import itertools
 import logging
 import socket
+import ssl
 from collections.abc import Callable, Sequence
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Protocol
 
 import httpx
 import uvicorn
@@ -24,6 +26,15 @@ from handlers.context import CoachApplication
 logger = logging.getLogger(__name__)
 
 
+class Endpoint(Protocol):
+    """Where Telegram posts updates: an instance, or a reverse proxy in front of several."""
+
+    @property
+    def url(self) -> str:
+        """Return the address updates are posted to."""
+        ...
+
+
 class WebhookInstance:
     """One bot process in webhook mode, served by uvicorn on 127.0.0.1."""
 
@@ -35,12 +46,14 @@ class WebhookInstance:
         clock: Clock = system_clock,
         reminders: bool = False,
         role: str = "all",
+        check_every: float = 60.0,
     ) -> None:
         self.settings = settings
         self.double = double
         self.clock = clock
         self.reminders = reminders
         self.role = role
+        self.check_every = check_every
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
@@ -75,7 +88,9 @@ class WebhookInstance:
             role=self.role,
         )
         # The instance listens on a port of its own choosing, so it registers once it started.
-        webhook = WebhookServer(self.app, self.settings, set_webhook=False)
+        webhook = WebhookServer(
+            self.app, self.settings, set_webhook=False, check_every=self.check_every
+        )
         config = uvicorn.Config(
             webhook.asgi, lifespan="on", log_config=None, access_log=False, log_level="warning"
         )
@@ -115,40 +130,50 @@ class WebhookInstance:
 
 
 class WebhookRouter:
-    """Telegram's side of webhooks: post each pending update until an instance says 200.
+    """Telegram's side of webhooks: post each pending update until an endpoint says 200.
 
-    choose(update, attempt) picks the instance for an update (round robin by default).
+    choose(update, attempt) picks the endpoint for an update (round robin by default);
+    verify is how the HTTPS certificate of an endpoint is checked (a self-signed one's
+    context, for a reverse proxy under test). A delivery that fails is recorded in the double
+    as Telegram records it for getWebhookInfo.
     """
 
     def __init__(
         self,
         double: BotApiDouble,
-        instances: Sequence[WebhookInstance],
+        instances: Sequence[Endpoint],
         secret: str,
         *,
-        choose: Callable[[dict[str, Any], int], WebhookInstance] | None = None,
+        choose: Callable[[dict[str, Any], int], Endpoint] | None = None,
         timeout: float = 30.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.double = double
         self.instances = list(instances)
         self.secret = secret
         self._turn = itertools.count()
         self._choose = choose or self._round_robin
-        self._client = httpx.AsyncClient(timeout=timeout)
-        self.deliveries: list[tuple[int, str, int]] = []  # (update_id, instance url, status)
+        self._client = httpx.AsyncClient(timeout=timeout, verify=verify)
+        self.deliveries: list[tuple[int, str, int]] = []  # (update_id, endpoint url, status)
 
-    def _round_robin(self, update: dict[str, Any], attempt: int) -> WebhookInstance:
+    def _round_robin(self, update: dict[str, Any], attempt: int) -> Endpoint:
         return self.instances[next(self._turn) % len(self.instances)]
 
-    async def post(self, instance: WebhookInstance, update: dict[str, Any], secret: str) -> int:
-        """Post one update to one instance; return the status (0 when no answer came)."""
+    async def post(self, instance: Endpoint, update: dict[str, Any], secret: str) -> int:
+        """Post one update to one endpoint; return the status (0 when no answer came)."""
         url = instance.url
         try:
             response = await self._client.post(url, json=update, headers={SECRET_HEADER: secret})
-        except httpx.HTTPError:
+        except httpx.HTTPError as error:
             status = 0
+            self.double.record_webhook_error(type(error).__name__)
         else:
             status = response.status_code
+            if status != HTTPStatus.OK:
+                phrase = response.reason_phrase or "Error"
+                self.double.record_webhook_error(
+                    f"Wrong response from the webhook: {status} {phrase}"
+                )
         self.deliveries.append((int(update["update_id"]), url, status))
         return status
 

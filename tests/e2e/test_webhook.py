@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -50,6 +51,49 @@ async def router(double, instance) -> AsyncIterator[WebhookRouter]:
 async def count(db, model) -> int:
     async with db() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_healthy(
+    client: httpx.AsyncClient, base: str, process: asyncio.subprocess.Process, within: float = 30
+) -> bool:
+    """Probe a process's /healthz until it answers 200; False if it exits or time runs out."""
+    deadline = asyncio.get_running_loop().time() + within
+    while process.returncode is None and asyncio.get_running_loop().time() < deadline:
+        try:
+            if (await client.get(f"{base}/healthz")).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass  # not listening yet
+        await asyncio.sleep(0.05)
+    return False
+
+
+def process_env(double: BotApiDouble, database_url: str, port: int, **extra: str) -> dict[str, str]:
+    """Return the environment of a real `mobility-coach run --webhook` against the double."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_", "LOG_", "FORWARDED_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=double.token,
+        TELEGRAM_BASE_URL=double.base_url,
+        TELEGRAM_BASE_FILE_URL=double.base_file_url,
+        TELEGRAM_TIMEOUT_SECONDS="10",
+        DATABASE_URL=database_url,
+        WEBHOOK_URL="https://coach.example.test/telegram",
+        WEBHOOK_SECRET_TOKEN=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    env.update(extra)
+    return env
 
 
 async def test_set_webhook_with_the_secret(double, instance) -> None:
@@ -112,22 +156,8 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
     double, database_url, db, tmp_path
 ) -> None:
     # A real process in webhook mode, killed with SIGKILL after its commit, before its 200.
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=double.token,
-        TELEGRAM_BASE_URL=double.base_url,
-        TELEGRAM_BASE_FILE_URL=double.base_file_url,
-        TELEGRAM_TIMEOUT_SECONDS="10",
-        DATABASE_URL=database_url,
-        WEBHOOK_URL="https://coach.example.test/telegram",
-        WEBHOOK_SECRET_TOKEN=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-    )
+    port = free_port()
+    env = process_env(double, database_url, port)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--webhook", "--no-reminders",
         cwd=tmp_path, env=env,
@@ -137,16 +167,11 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     async with httpx.AsyncClient(timeout=20) as client:
         try:
-            for _ in range(600):  # the process starts and registers its webhook
-                if double.count("setWebhook") > 0 or process.returncode is not None:
-                    break
-                await asyncio.sleep(0.05)
-            if double.count("setWebhook") == 0:
+            # The process starts, listens, sets its webhook and sees it set: /healthz says ok.
+            if not await wait_healthy(client, f"http://127.0.0.1:{port}", process):
                 process.kill()
                 raise AssertionError((await process.communicate())[1].decode()[-2000:])
-            # The webhook is registered only once the process listens: Telegram's first
-            # delivery must find the port open (uvicorn binds after the app's start-up).
-            assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+            assert double.count("setWebhook") == 1
             ada = double.user(4, "Ada")
             await ada.send("/routine")
             for update in double.take_updates():
@@ -191,20 +216,7 @@ async def test_debug_logs_of_a_webhook_process_hold_neither_token_nor_secret(
     double, tmp_path
 ) -> None:
     # PTB logs every Bot API call's parameters at DEBUG, setWebhook's secret_token among them.
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=double.token,
-        TELEGRAM_BASE_URL=double.base_url,
-        DATABASE_URL=f"sqlite:///{tmp_path}/coach.db",
-        WEBHOOK_URL="https://coach.example.test/telegram",
-        WEBHOOK_SECRET_TOKEN=SECRET,
-        WEBHOOK_PORT=str(port),
-        LOG_LEVEL="DEBUG",
-    )
+    env = process_env(double, f"sqlite:///{tmp_path}/coach.db", free_port(), LOG_LEVEL="DEBUG")
     log = tmp_path / "output.log"  # a file: DEBUG fills a pipe faster than a test reads it
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
@@ -236,7 +248,13 @@ async def test_health_and_metrics(double, instance, router) -> None:
         health = await client.get(instance.base + "/healthz")
         metrics = await client.get(instance.base + "/metrics")
     assert health.status_code == 200
-    assert json.loads(health.text) == {"status": "ok", "database": "ok", "sweep_lag_seconds": 0.0}
+    body = json.loads(health.text)
+    assert body["status"] == "ok" and body["database"] == "ok" and body["sweep_lag_seconds"] == 0.0
+    # Set at start and seen set by getWebhookInfo just after; no call to Telegram per probe.
+    assert body["webhook"]["status"] == "ok" and body["webhook"]["last_error"] is None
+    assert body["webhook"]["pending_update_count"] == 0
+    assert 0 <= body["webhook"]["checked_seconds_ago"] < 10
+    assert double.count("getWebhookInfo") == 1
     body = metrics.text
     assert 'coach_updates_handled_total{kind="message"} 1.0' in body
     assert "coach_handler_latency_seconds_count 1.0" in body
@@ -374,3 +392,230 @@ async def test_a_body_of_just_1_mb_is_still_read(double, instance, router, caplo
             instance.url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
         )
     assert response.status_code == 200
+
+
+# --- Telegram refuses the webhook, or asks to wait ---
+
+REFUSAL = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+
+
+async def test_a_webhook_telegram_refuses_is_one_error_line_and_exit_3(double, tmp_path) -> None:
+    # A typo in WEBHOOK_URL's host: Telegram answers setWebhook with 400.
+    double.fail_next("setWebhook", status=400, description=REFUSAL)
+    env = process_env(double, f"sqlite:///{tmp_path}/coach.db", free_port(), LOG_FORMAT="json")
+    log = tmp_path / "output.log"
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--webhook",
+            cwd=tmp_path, env=env, stdout=out, stderr=out,
+        )  # fmt: skip
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            pytest.fail("still running 20 s after Telegram refused its webhook")
+    output = log.read_text()
+    assert process.returncode == 3, output[-2000:]
+    events = [json.loads(line) for line in output.splitlines()]
+    errors = [e["message"] for e in events if e["level"] in ("ERROR", "CRITICAL")]
+    assert len(errors) == 1, errors
+    # Telegram's description, as python-telegram-bot words it.
+    assert "bad webhook: failed to resolve host: name or service not known" in errors[0].lower()
+    assert "WEBHOOK_URL" in errors[0]
+    assert double.token not in output and SECRET not in output
+
+
+async def test_a_429_on_set_webhook_is_waited_out_however_often_it_comes(double, tmp_path) -> None:
+    # PTB's rate limiter retries three times; a busy Telegram may ask a fourth time.
+    double.fail_next("setWebhook", status=429, retry_after=1, count=4)
+    one = WebhookInstance(webhook_settings(f"sqlite+aiosqlite:///{tmp_path}/coach.db"), double)
+    await asyncio.wait_for(one.start(), 30)
+    try:
+        assert double.count("setWebhook") == 5
+        assert double.webhook_url == "https://coach.example.test/telegram"
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(one.base + "/healthz")).status_code == 200
+    finally:
+        await one.stop()
+
+
+# --- /healthz tells what Telegram says about this process's webhook ---
+
+
+async def health_when(
+    client: httpx.AsyncClient, base: str, status: int, within: float = 5
+) -> dict[str, Any]:
+    """Probe /healthz until it answers `status`; return its body."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response = await client.get(f"{base}/healthz")
+        if response.status_code == status:
+            return dict(response.json())
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"/healthz still answers {response.status_code}: {response.text}")
+        await asyncio.sleep(0.05)
+
+
+async def test_health_is_503_while_the_webhook_is_not_this_address(
+    double, tmp_path, caplog
+) -> None:
+    one = WebhookInstance(
+        webhook_settings(f"sqlite+aiosqlite:///{tmp_path}/coach.db"), double, check_every=0.2
+    )
+    await one.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            # A delivery that failed some time ago is reported, and is no reason for a 503.
+            double.record_webhook_error("Wrong response from the webhook: 502 Bad Gateway")
+            await asyncio.sleep(0.5)
+            body = await health_when(client, one.base, 200)
+            webhook = body["webhook"]
+            assert webhook["status"] == "ok" and webhook["pending_update_count"] == 0
+            assert webhook["last_error"]["message"] == (
+                "Wrong response from the webhook: 502 Bad Gateway"
+            )
+            # The same token polled from a laptop deletes the webhook: no update comes here.
+            double.webhook_url = ""
+            body = await health_when(client, one.base, 503)
+            assert body["status"] == "unavailable" and body["database"] == "ok"
+            assert body["webhook"]["status"] == "not set"
+            double.webhook_url = "https://elsewhere.example.test/hook"
+            await asyncio.sleep(0.5)
+            body = await health_when(client, one.base, 503)
+            assert body["webhook"]["status"] == "set to another address"
+            double.webhook_url = "https://coach.example.test/telegram"
+            await health_when(client, one.base, 200)
+    finally:
+        await one.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    # Said when it changed, not at each of the dozens of checks.
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("the webhook is not WEBHOOK_URL any more (Telegram has none)")
+    assert "(Telegram has another address)" in errors[1]
+
+
+async def test_health_is_503_when_telegram_has_not_answered_for_three_checks(
+    double, tmp_path
+) -> None:
+    one = WebhookInstance(
+        webhook_settings(f"sqlite+aiosqlite:///{tmp_path}/coach.db"), double, check_every=0.2
+    )
+    await one.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            await health_when(client, one.base, 200)
+            double.fail_next("getWebhookInfo", status=502, count=10_000)
+            body = await health_when(client, one.base, 503)
+            assert body["webhook"]["status"] == "stale"
+            assert body["webhook"]["checked_seconds_ago"] >= 0.6
+            double.clear_faults()
+            await health_when(client, one.base, 200)
+    finally:
+        await one.stop()
+
+
+# --- The refusal names the client a trusted proxy forwarded for ---
+
+
+async def test_the_refusal_names_the_client_only_a_trusted_proxy_vouches_for(
+    double, tmp_path
+) -> None:
+    port = free_port()
+    env = process_env(
+        double, f"sqlite:///{tmp_path}/coach.db", port, WEBHOOK_TRUSTED_PROXIES="127.0.0.3"
+    )
+    log = tmp_path / "output.log"
+    statuses = []
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--webhook",
+            cwd=tmp_path, env=env, stdout=out, stderr=out,
+        )  # fmt: skip
+        try:
+            async with httpx.AsyncClient() as client:
+                assert await wait_healthy(client, f"http://127.0.0.1:{port}", process)
+            # The proxy at 127.0.0.3 says who its client was; 127.0.0.5 is no proxy of ours.
+            for local, forwarded in (("127.0.0.3", "127.0.0.4"), ("127.0.0.5", "203.0.113.9")):
+                transport = httpx.AsyncHTTPTransport(local_address=local)
+                async with httpx.AsyncClient(transport=transport) as client:
+                    response = await client.post(
+                        f"http://127.0.0.1:{port}/telegram",
+                        json={"update_id": 1},
+                        headers={
+                            "X-Forwarded-For": forwarded,
+                            "X-Telegram-Bot-Api-Secret-Token": "x",
+                        },
+                    )
+                statuses.append(response.status_code)
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+    output = log.read_text()
+    refusals = [line for line in output.splitlines() if "webhook call refused" in line]
+    assert statuses == [403, 403]
+    assert len(refusals) == 2
+    assert refusals[0].endswith("(from 127.0.0.4)")
+    assert refusals[1].endswith("(from 127.0.0.5)")
+    assert "203.0.113.9" not in output
+
+
+# --- mobility-coach check --webhook ---
+
+
+async def check_webhook(double: BotApiDouble, tmp_path, **extra: str) -> tuple[int, list[str]]:
+    """Run `mobility-coach check --webhook`; return its exit code and its lines."""
+    env = process_env(double, f"sqlite:///{tmp_path}/coach.db", free_port(), **extra)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "check", "--webhook",
+        cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, output.decode().splitlines()
+
+
+async def test_check_webhook_reports_what_telegram_says(double, tmp_path) -> None:
+    double.webhook_url = "https://coach.example.test/telegram"
+    await double.user(9, "Ada").send("/start")  # waiting for delivery
+    double.webhook_last_error = (1_772_438_400, "Wrong response from the webhook: 502 Bad Gateway")
+    code, lines = await check_webhook(double, tmp_path)
+    assert lines == [
+        "configuration: ok",
+        "telegram token: set",
+        "database: reachable (sqlite)",
+        "webhook: https://coach.example.test/telegram (WEBHOOK_URL)",
+        "webhook pending updates: 1",
+        "webhook last error: Wrong response from the webhook: 502 Bad Gateway"
+        " (2026-03-02 08:00:00 UTC)",
+    ]
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("webhook_url", "extra", "expected"),
+    [
+        ("", {}, "webhook: not set (each webhook process sets it when it starts)"),
+        (
+            "https://elsewhere.example.test/hook",
+            {},
+            "webhook: https://elsewhere.example.test/hook,"
+            " not WEBHOOK_URL (https://coach.example.test/telegram)",
+        ),
+        (
+            "https://coach.example.test/telegram",
+            {"WEBHOOK_SECRET_TOKEN": ""},
+            "configuration: error (WEBHOOK_SECRET_TOKEN: is required in webhook mode)",
+        ),
+    ],
+    ids=["not set", "another address", "no secret"],
+)
+async def test_check_webhook_fails_when_the_webhook_cannot_work(
+    double, tmp_path, webhook_url, extra, expected
+) -> None:
+    double.webhook_url = webhook_url
+    code, lines = await check_webhook(double, tmp_path, **extra)
+    assert expected in lines, lines
+    assert "webhook last error: none" in lines
+    assert code == 1

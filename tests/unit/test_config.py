@@ -16,7 +16,9 @@ GOOD_TOKEN = "123456789:AAHk3f9s8d7f6g5h4j3k2l1qwertyuiopas"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "DATABASE_", "DEFAULT_TIMEZONE", "LOG_LEVEL")):
+        if name.startswith(
+            ("TELEGRAM_", "DATABASE_", "DEFAULT_TIMEZONE", "LOG_LEVEL", "WEBHOOK_TRUSTED")
+        ):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -57,6 +59,9 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> N
         ("ADMIN_IDS", "١٢٣", "ADMIN_IDS: must be Telegram user ids separated by commas"),
         ("ADMIN_IDS", "１２３", "ADMIN_IDS: must be Telegram user ids separated by commas"),
         ("ADMIN_IDS", "+5", "ADMIN_IDS: must be Telegram user ids separated by commas"),
+        # A name or "*" would let any client say who it is in X-Forwarded-For.
+        ("WEBHOOK_TRUSTED_PROXIES", "*", "WEBHOOK_TRUSTED_PROXIES: must be IP addresses"),
+        ("WEBHOOK_TRUSTED_PROXIES", "nginx.internal", "WEBHOOK_TRUSTED_PROXIES: must be IP"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name: str, value: str, expected: str) -> None:
@@ -68,6 +73,12 @@ def test_bad_values_name_the_variable(monkeypatch, name: str, value: str, expect
     assert "\n" not in message
     if name == "TELEGRAM_BOT_TOKEN":
         assert value not in message
+
+
+def test_trusted_proxies_are_loopback_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().webhook_trusted_proxies == ("127.0.0.1", "::1")
+    monkeypatch.setenv("WEBHOOK_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")
+    assert load_settings().webhook_trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
 
 
 def test_the_command_fails_with_one_line(tmp_path) -> None:

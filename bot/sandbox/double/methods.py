@@ -73,6 +73,8 @@ class BotApiMethods(TelegramState):
         super().__init__(bot_user, clock)
         self.strict_ampersand = strict_ampersand
         self.webhook_url = ""
+        # Telegram's record of its last failed delivery to the webhook: (unix time, message).
+        self.webhook_last_error: tuple[int, str] | None = None
         self.throttled = 0
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._limits: FloodLimits | None = None
@@ -175,6 +177,8 @@ class BotApiMethods(TelegramState):
         }
         if self.webhook_url:
             info["max_connections"] = 40
+        if self.webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         return info
 
     # ---------------------------------------------------------------- the command menu

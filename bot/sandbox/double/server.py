@@ -449,6 +449,10 @@ class BotApiDouble(BotApiMethods):
         self._pending.clear()
         return batch
 
+    def record_webhook_error(self, message: str) -> None:
+        """Note a failed delivery, as getWebhookInfo's last_error_date and last_error_message."""
+        self.webhook_last_error = (int(self._clock()), message)
+
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by the bot."""
