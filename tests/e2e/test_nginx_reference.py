@@ -87,12 +87,12 @@ class Proxy:
 
 
 def nginx_or_skip() -> str:
-    """Return nginx's path; skip without it, except in CI, where .ci/run installs it."""
+    """Return nginx's path; skip without it or openssl, except in CI (.ci/run installs them)."""
     found = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
     )
-    if found is None:
-        reason = "nginx is not installed (apt-get install nginx-light)"
+    if found is None or shutil.which("openssl") is None:
+        reason = "nginx or openssl is not installed (apt-get install nginx-light openssl)"
         if IN_CI:
             pytest.fail(f"{reason}; in CI .ci/run installs it and this test must run")
         pytest.skip(f"{reason}: the reference deployment test is skipped")
