@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.coaching import CoachingRules
 from content.models import (
     EASIER,
     HARDER,
@@ -60,6 +61,7 @@ class Library:
     default_routine: str
     guide: Guide
     texts: Texts
+    coaching: CoachingRules
 
     def routine(self, routine_id: str) -> Routine:
         """Return a routine by id (KeyError when unknown)."""
@@ -135,6 +137,9 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         routines[routine.id] = routine
     if routines_file.default not in routines:
         raise ContentError(f"{rt_path}: default: unknown routine {routines_file.default!r}")
+    coaching = _parse(directory / "coaching.yaml", CoachingRules)
+    if (problem := coaching.unknown_reference(routines, exercises)) is not None:
+        raise ContentError(f"{directory / 'coaching.yaml'}: {problem}")
 
     return Library(
         exercises=exercises,
@@ -142,6 +147,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         default_routine=routines_file.default,
         guide=guide,
         texts=texts,
+        coaching=coaching,
     )
 
 
