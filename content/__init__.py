@@ -20,6 +20,7 @@ from content.models import (
     Exercise,
     Guide,
     Hold,
+    Needs,
     Routine,
     Variation,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "Guide",
     "Hold",
     "Library",
+    "Needs",
     "Routine",
     "Texts",
     "Variation",
@@ -44,8 +46,6 @@ __all__ = [
 ]
 
 CONTENT_DIR = Path(__file__).resolve().parent
-# Settings a desk routine may use: no lying down, no kneeling on a mat.
-DESK_POSITIONS = frozenset({"seated", "standing"})
 
 
 class ContentError(Exception):
@@ -114,10 +114,12 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
     texts = _parse(directory / "texts.yaml", Texts)
 
     exercises: dict[str, Exercise] = {}
+    index_of: dict[str, int] = {}
     for index, exercise in enumerate(exercises_file.exercises):
         if exercise.id in exercises:
             raise ContentError(f"{ex_path}: exercises.{index}.id: duplicate id {exercise.id!r}")
         exercises[exercise.id] = exercise
+        index_of[exercise.id] = index
 
     routines: dict[str, Routine] = {}
     for index, routine in enumerate(routines_file.routines):
@@ -129,10 +131,12 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
                 raise ContentError(
                     f"{where}.exercises.{position}: unknown exercise {exercise_id!r}"
                 )
-            if routine.setting == "desk" and exercises[exercise_id].position not in DESK_POSITIONS:
+            easiest = exercises[exercise_id].easier
+            if routine.top_level(exercises[exercise_id]) is None:
                 raise ContentError(
-                    f"{where}.exercises.{position}: {exercise_id!r} is "
-                    f"{exercises[exercise_id].position}, not possible at a desk"
+                    f"{where}.exercises.{position}: {exercise_id!r} is not possible at a desk: "
+                    f"even its easier version {easiest.name!r} {easiest.desk_problem} "
+                    f"({ex_path.name}: exercises.{index_of[exercise_id]}.easier.needs)"
                 )
         routines[routine.id] = routine
     if routines_file.default not in routines:

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Collection, Sequence
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from content.models import CountUnit, SideNaming
 
 
-class Texts(BaseModel):
-    """Interface texts; HTML where noted, {placeholders} filled (escaped) by the renderer."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitWords(_Frozen):
+    """How a count unit is said: one, many, a range, and the count picker's question."""
+
+    one: str
+    many: str
+    range: str
+    picker_hint: str
+
+
+class SideNames(_Frozen):
+    """The two sides under one way of naming them, e.g. 'Left foot' and 'Right foot'."""
+
+    left: str
+    right: str
+
+
+def _every(kind: object, found: Collection[str]) -> None:
+    missing = [key for key in get_args(kind) if key not in found]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+
+
+class Texts(_Frozen):
+    """Interface texts; HTML where noted, {placeholders} filled (escaped) by the renderer."""
 
     # The command menu (set_my_commands): command -> description, in menu order
     menu: dict[str, str]
@@ -30,15 +59,16 @@ class Texts(BaseModel):
     about_button: str
     # Walkthrough
     step_progress: str
-    side_left: str
-    side_right: str
+    side_names: dict[SideNaming, SideNames]
+    units: dict[CountUnit, UnitWords]
+    why_line: str
     no_equipment: str
     variation_line: str
     dose_line: str
     hold_line: str
-    cue_line: str
+    form_cue_line: str
+    safety_cue_line: str
     next_hint: str
-    picker_hint: str
     btn_done: str
     btn_log: str
     btn_easier: str
@@ -51,6 +81,7 @@ class Texts(BaseModel):
     summary_finished: str
     summary_stopped: str
     summary_done_line: str
+    side_count: str
     summary_skipped_line: str
     summary_totals: str
     summary_nothing: str
@@ -59,6 +90,7 @@ class Texts(BaseModel):
     closing_stopped: str
     # Callback answers (toasts, plain text, at most 200 characters)
     ans_logged: str
+    ans_logged_side: str
     ans_skipped: str
     ans_stopped: str
     ans_finished: str
@@ -66,6 +98,8 @@ class Texts(BaseModel):
     ans_harder: str
     ans_at_easiest: str
     ans_at_hardest: str
+    ans_desk_cap: str
+    ans_try_in: str
     ans_bad_count: str
     ans_outdated: str
     ans_over: str
@@ -188,3 +222,37 @@ class Texts(BaseModel):
     admin_stats: str
     # Faults
     error_apology: str
+
+    @field_validator("side_names")
+    @classmethod
+    def _every_naming(cls, value: dict[SideNaming, SideNames]) -> dict[SideNaming, SideNames]:
+        _every(SideNaming, value.keys())
+        return value
+
+    @field_validator("units")
+    @classmethod
+    def _every_unit(cls, value: dict[CountUnit, UnitWords]) -> dict[CountUnit, UnitWords]:
+        _every(CountUnit, value.keys())
+        return value
+
+    def count(self, unit: CountUnit, n: int) -> str:
+        """Return a count in its unit, singular or plural: '1 breath', '5 breaths'."""
+        words = self.units[unit]
+        return (words.one if n == 1 else words.many).format(n=n)
+
+    def counts(self, unit: CountUnit, numbers: Sequence[int]) -> str:
+        """Return counts of one unit added up as logged, e.g. '15+12 reps'."""
+        if len(numbers) == 1:
+            return self.count(unit, numbers[0])
+        return self.units[unit].many.format(n="+".join(str(n) for n in numbers))
+
+    def count_range(self, unit: CountUnit, low: int, high: int) -> str:
+        """Return a dose's range in its unit, e.g. '10-15 reps', or one count when equal."""
+        if low == high:
+            return self.count(unit, low)
+        return self.units[unit].range.format(min=low, max=high)
+
+    def side(self, naming: SideNaming, side: Literal["left", "right"]) -> str:
+        """Return a side as the exercise names it, e.g. 'Left leg back'."""
+        names = self.side_names[naming]
+        return names.left if side == "left" else names.right

@@ -62,13 +62,13 @@ def picker_keyboard(library: Library, active: RunView | None) -> InlineKeyboardM
 
 
 def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
-    """Done, Log reps, Easier/Harder (where there is one), Skip and Stop."""
+    """Done, Other count, Easier/Harder (where there is one), Skip and Stop."""
     texts = library.texts
     state = view.state
     step = state.current
     assert step is not None
     level = state.level_of(step.exercise_id)
-    target = library.exercise(step.exercise_id).dose_for(level).target
+    dose = library.exercise(step.exercise_id).dose_for(level)
 
     def press(label: str, kind: Press) -> InlineKeyboardButton:
         return _button(label, RunButton(view.run_id, state.version, kind))
@@ -76,12 +76,13 @@ def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
     levels = []
     if level > EASIER:
         levels.append(press(texts.btn_easier, Press.EASIER))
+    # Shown at a routine's cap too: the press answers why the harder version is not here.
     if level < HARDER:
         levels.append(press(texts.btn_harder, Press.HARDER))
     return InlineKeyboardMarkup(
         [
             [
-                press(texts.btn_done.format(count=target), Press.DONE),
+                press(texts.btn_done.format(count=texts.count(dose.unit, dose.target)), Press.DONE),
                 press(texts.btn_log, Press.COUNTS),
             ],
             levels,

@@ -8,9 +8,9 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus
+from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus, Side
 from bot.services.routines import RunView
-from content import Dose, Library
+from content import Dose, Exercise, Library
 from handlers import keyboards
 
 
@@ -78,12 +78,9 @@ def picker(library: Library, active: RunView | None) -> Screen:
     return Screen(clip(text), keyboards.picker_keyboard(library, active))
 
 
-def dose_text(library: Library, dose: Dose, side: str | None) -> str:
-    """Return e.g. '10-15 reps, left side · hold 2-3 seconds each time'."""
-    count = f"{dose.min}" if dose.min == dose.max else f"{dose.min}-{dose.max}"
-    text = f"{count} {dose.unit}"
-    if side is not None:
-        text += f", {library.texts.side_left if side == 'left' else library.texts.side_right}"
+def dose_text(library: Library, dose: Dose) -> str:
+    """Return e.g. '10-12 reps · hold 2-3 seconds each time'."""
+    text = library.texts.count_range(dose.unit, dose.min, dose.max)
     if dose.hold is not None:
         hold = library.texts.hold_line.format(
             min=dose.hold.min, max=dose.hold.max, unit=dose.hold.unit
@@ -92,8 +89,15 @@ def dose_text(library: Library, dose: Dose, side: str | None) -> str:
     return text
 
 
+def side_name(library: Library, exercise: Exercise, level: int, side: Side) -> str:
+    """Return the side as the version names it, e.g. 'Left leg back'."""
+    naming = exercise.sides_for(level)
+    assert naming is not None, "the loader requires a naming for every per-side exercise"
+    return library.texts.side(naming, side)
+
+
 def step(library: Library, view: RunView, *, counts: bool = False, streak_line: str = "") -> Screen:
-    """Draw the current exercise: name, place, version, steps, dose, cues, buttons."""
+    """Draw the current exercise: name, why, place, version, setup, steps, dose, cues, buttons."""
     texts = library.texts
     state = view.state
     current = state.current
@@ -102,24 +106,29 @@ def step(library: Library, view: RunView, *, counts: bool = False, streak_line: 
     exercise = library.exercise(current.exercise_id)
     level = state.level_of(exercise.id)
     variation = exercise.variation(level)
+    dose = exercise.dose_for(level)
     number, total = state.exercise_position()
-    equipment = ", ".join(exercise.equipment) or texts.no_equipment
+    equipment = ", ".join(variation.equipment) or texts.no_equipment
     side = ""
     if current.side is not None:
-        side = f" — {texts.side_left if current.side == 'left' else texts.side_right}"
+        side = f" — {side_name(library, exercise, level, current.side)}"
+    # The why is said once per exercise: the second side would only repeat it.
+    why = [fill(texts.why_line, why=exercise.why)] if state.opens_exercise else []
     lines = [
         f"<b>{escape(exercise.name)}</b>{escape(side)}",
+        *why,
         f"{fill(texts.step_progress, number=number, total=total)} · "
         f"{escape(exercise.position)} · {escape(equipment)}",
         fill(texts.variation_line, variation=variation.name),
         "",
-        escape(exercise.setup),
+        escape(exercise.setup_for(level)),
         *(f"{i}. {escape(s)}" for i, s in enumerate(variation.steps, start=1)),
         "",
-        fill(texts.dose_line, dose=dose_text(library, exercise.dose_for(level), current.side)),
-        *(fill(texts.cue_line, cue=cue) for cue in exercise.cues),
+        fill(texts.dose_line, dose=dose_text(library, dose)),
+        *(fill(texts.form_cue_line, cue=cue) for cue in exercise.form_cues),
+        *(fill(texts.safety_cue_line, cue=cue) for cue in exercise.safety_cues),
         "",
-        texts.picker_hint if counts else texts.next_hint,
+        texts.units[dose.unit].picker_hint if counts else texts.next_hint,
     ]
     keyboard = (
         keyboards.counts_keyboard(library, view)
@@ -129,14 +138,17 @@ def step(library: Library, view: RunView, *, counts: bool = False, streak_line: 
     return Screen(clip("\n".join(lines)), keyboard)
 
 
-def _counts(library: Library, records: list[SetRecord]) -> str:
+def logged_counts(library: Library, exercise: Exercise, records: list[SetRecord]) -> str:
+    """Return what was logged of one exercise, each side named: 'Left foot 15 reps, ...'."""
+    texts = library.texts
     parts = []
     for record in records:
+        count = texts.count(exercise.dose_for(record.level).unit, record.reps or 0)
         if record.side is None:
-            parts.append(str(record.reps))
+            parts.append(count)
         else:
-            side = library.texts.side_left if record.side == "left" else library.texts.side_right
-            parts.append(f"{side} {record.reps}")
+            side = side_name(library, exercise, record.level, record.side)
+            parts.append(texts.side_count.format(side=side, count=count))
     return ", ".join(parts)
 
 
@@ -155,14 +167,12 @@ def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen
             lines.append(fill(texts.summary_skipped_line, exercise=exercise.name))
             continue
         variations = ", ".join(dict.fromkeys(exercise.variation(r.level).name for r in done))
-        counts = _counts(library, done)
-        unit = exercise.dose_for(done[0].level).unit
         lines.append(
             fill(
                 texts.summary_done_line,
                 exercise=exercise.name,
                 variation=variations,
-                counts=f"{counts} {unit}",
+                counts=logged_counts(library, exercise, done),
             )
         )
     done_count = sum(1 for r in view.records if r.status is SetStatus.DONE)
@@ -185,11 +195,25 @@ def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen
     return Screen(clip(text), keyboards.after_run_keyboard(library))
 
 
-def answer(library: Library, notice: Notice, record: SetRecord | None = None) -> str:
+def answer(
+    library: Library,
+    notice: Notice,
+    record: SetRecord | None = None,
+    view: RunView | None = None,
+) -> str:
     """Return the short answer to a button press (plain text, shown as a toast)."""
     texts = library.texts
+    if notice is Notice.LOGGED and record is not None:
+        exercise = library.exercise(record.exercise_id)
+        count = texts.count(exercise.dose_for(record.level).unit, record.reps or 0)
+        if record.side is None:
+            return texts.ans_logged.format(count=count)
+        side = side_name(library, exercise, record.level, record.side)
+        return texts.ans_logged_side.format(count=count, side=side)
+    if notice is Notice.DESK_CAP and view is not None:
+        return _desk_cap(library, view)
     return {
-        Notice.LOGGED: texts.ans_logged.format(count=record.reps if record else ""),
+        Notice.LOGGED: texts.ans_logged.format(count=""),
         Notice.SKIPPED: texts.ans_skipped,
         Notice.STOPPED: texts.ans_stopped,
         Notice.FINISHED: texts.ans_finished,
@@ -197,6 +221,29 @@ def answer(library: Library, notice: Notice, record: SetRecord | None = None) ->
         Notice.HARDER: texts.ans_harder,
         Notice.AT_EASIEST: texts.ans_at_easiest,
         Notice.AT_HARDEST: texts.ans_at_hardest,
+        Notice.DESK_CAP: texts.ans_desk_cap,
         Notice.BAD_COUNT: texts.ans_bad_count,
         Notice.NOT_ACTIVE: texts.ans_over,
     }[notice]
+
+
+def _desk_cap(library: Library, view: RunView) -> str:
+    """Say why Harder changed nothing, and which routines offer the harder version."""
+    texts = library.texts
+    step = view.state.current
+    if step is None:
+        return texts.ans_desk_cap
+    exercise = library.exercise(step.exercise_id)
+    level = view.state.level_of(exercise.id)
+    elsewhere = [
+        routine.title
+        for routine in library.routines.values()
+        if exercise.id in routine.exercises and _offers(routine.top_level(exercise), level + 1)
+    ]
+    if not elsewhere:
+        return texts.ans_desk_cap
+    return f"{texts.ans_desk_cap} {texts.ans_try_in.format(routines=', '.join(elsewhere))}"
+
+
+def _offers(top: int | None, level: int) -> bool:
+    return top is not None and top >= level

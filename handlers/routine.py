@@ -126,7 +126,7 @@ async def run_button(
         )
         if result.verdict in (Verdict.APPLIED, Verdict.UNCHANGED) and result.view is not None:
             assert result.notice is not None
-            await answer(query, render.answer(library, result.notice, result.record))
+            await answer(query, render.answer(library, result.notice, result.record, result.view))
             if result.verdict is Verdict.APPLIED:
                 finish = result.finish
                 line = stats_screens.summary_streak_line(library, finish.summary) if finish else ""

@@ -27,6 +27,7 @@ def marks_row(library: Library, marks: list[DayMark]) -> str:
         Mark.PAUSED: texts.mark_paused,
         Mark.TODAY_PENDING: texts.mark_today,
         Mark.FUTURE: texts.mark_future,
+        Mark.BEFORE_JOINING: texts.mark_outside,
     }
     return "".join(symbols[m.mark] for m in marks)
 
@@ -102,7 +103,9 @@ def _session_line(library: Library, session: Session) -> str:
         ]
         if not done:
             continue
-        counts = "+".join(str(r.reps) for r in done)
+        # Counts only, left then right: side names for five whole sessions would not fit.
+        unit = exercise.dose_for(done[-1].level).unit
+        counts = texts.counts(unit, [r.reps or 0 for r in done])
         variation = exercise.variation(done[-1].level).name
         parts.append(
             fill(texts.history_set, exercise=exercise.name, counts=counts, variation=variation)
@@ -134,8 +137,7 @@ def history_screen(library: Library, view: HistoryView) -> Screen:
             fill(
                 texts.history_total_line,
                 exercise=library.exercise(exercise_id).name,
-                count=count,
-                unit=library.exercise(exercise_id).dose.unit,
+                count=texts.count(library.exercise(exercise_id).dose.unit, count),
             )
             for exercise_id, count in sorted(view.totals.items(), key=lambda item: -item[1])
             if exercise_id in library.exercises

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from content import EASIER, HARDER, STANDARD, Exercise, Routine
@@ -52,6 +52,7 @@ class Notice(enum.StrEnum):
     HARDER = "harder"
     AT_EASIEST = "at_easiest"
     AT_HARDEST = "at_hardest"
+    DESK_CAP = "desk_cap"  # the harder version exists, but not in this (desk) routine
     BAD_COUNT = "bad_count"
     NOT_ACTIVE = "not_active"
 
@@ -84,7 +85,8 @@ class RunState:
     index: int
     version: int
     status: RunStatus
-    levels: Mapping[str, int]
+    levels: Mapping[str, int]  # remembered per exercise, changed only by Easier and Harder
+    caps: Mapping[str, int] = field(default_factory=dict)  # the routine's limits, level_caps
 
     @property
     def current(self) -> Step | None:
@@ -94,8 +96,20 @@ class RunState:
         return self.steps[self.index]
 
     def level_of(self, exercise_id: str) -> int:
-        """Return the variation level in use for an exercise (standard when never changed)."""
-        return self.levels.get(exercise_id, STANDARD)
+        """Return the level shown: the remembered one (else standard), within the routine's cap."""
+        return min(self.levels.get(exercise_id, STANDARD), self.cap_of(exercise_id))
+
+    def cap_of(self, exercise_id: str) -> int:
+        """Return the hardest level this run's routine offers of an exercise."""
+        return self.caps.get(exercise_id, HARDER)
+
+    @property
+    def opens_exercise(self) -> bool:
+        """Return whether the current step is the first of its exercise in this run."""
+        current = self.current
+        if current is None:
+            return False
+        return self.index == 0 or self.steps[self.index - 1].exercise_id != current.exercise_id
 
     def exercise_position(self) -> tuple[int, int]:
         """Return (number of the current exercise, number of exercises), both 1-based."""
@@ -124,6 +138,18 @@ def plan_steps(routine: Routine, exercises: Mapping[str, Exercise]) -> tuple[Ste
         else:
             steps.append(Step(exercise_id, None))
     return tuple(steps)
+
+
+def level_caps(routine: Routine, exercises: Mapping[str, Exercise]) -> dict[str, int]:
+    """Return the hardest level a routine offers per exercise, where it is below the hardest."""
+    caps: dict[str, int] = {}
+    for exercise_id in routine.exercises:
+        top = routine.top_level(exercises[exercise_id])
+        if top is None:  # the loader refuses such content; this guards a hand-made library
+            raise ValueError(f"routine {routine.id!r} cannot offer {exercise_id!r}")
+        if top < HARDER:
+            caps[exercise_id] = top
+    return caps
 
 
 def apply(
@@ -175,6 +201,8 @@ def _change_level(state: RunState, exercise_id: str, level: int, action: Action)
     else:
         if level >= HARDER:
             return Outcome(state, Notice.AT_HARDEST)
+        if level >= state.cap_of(exercise_id):
+            return Outcome(state, Notice.DESK_CAP)
         new_level, notice = level + 1, Notice.HARDER
     levels = {**state.levels, exercise_id: new_level}
     return Outcome(_bump(state, levels=levels), notice, level_change=(exercise_id, new_level))

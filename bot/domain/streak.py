@@ -8,6 +8,8 @@ Vocabulary used throughout:
   not paused.  Every other day is a *rest* day (weekday not chosen) or a *paused* day.
 * A *break* is a required day that is not done and is already over, i.e. strictly before
   ``today``.  Today is never a break (there is still time to train) and neither is any later day.
+* The days before the person *joined* (their first local day) are neither missed nor counted:
+  the rows of marks show them as before joining.
 
 The rules follow from that:
 
@@ -84,6 +86,7 @@ class Mark(enum.StrEnum):
     PAUSED = "paused"
     TODAY_PENDING = "today_pending"
     FUTURE = "future"
+    BEFORE_JOINING = "before_joining"
 
 
 @dataclass(frozen=True)
@@ -126,19 +129,27 @@ def streak(done_days: Iterable[date], schedule: Schedule, today: date) -> Streak
     return StreakSummary(current, best, len(days), len(entries), pending, last)
 
 
-def week_marks(done_days: Iterable[date], schedule: Schedule, today: date) -> list[DayMark]:
+def week_marks(
+    done_days: Iterable[date], schedule: Schedule, today: date, *, joined: date
+) -> list[DayMark]:
     """Return Monday..Sunday of today's ISO week, each with its mark."""
     monday = today - timedelta(days=today.weekday())
-    return day_marks(done_days, schedule, monday, monday + timedelta(days=6), today)
+    return day_marks(done_days, schedule, monday, monday + timedelta(days=6), today, joined=joined)
 
 
 def day_marks(
-    done_days: Iterable[date], schedule: Schedule, first: date, last: date, today: date
+    done_days: Iterable[date],
+    schedule: Schedule,
+    first: date,
+    last: date,
+    today: date,
+    *,
+    joined: date,
 ) -> list[DayMark]:
     """Return every day from first to last (both included), each with its mark as of today."""
     done = set(done_days)
     count = (last - first).days + 1
-    return [_mark(first + timedelta(days=i), done, schedule, today) for i in range(count)]
+    return [_mark(first + timedelta(days=i), done, schedule, today, joined) for i in range(count)]
 
 
 def milestones_reached(
@@ -156,10 +167,12 @@ def milestones_reached(
     ]
 
 
-def _mark(day: date, done: set[date], schedule: Schedule, today: date) -> DayMark:
+def _mark(day: date, done: set[date], schedule: Schedule, today: date, joined: date) -> DayMark:
     # Done wins over everything: training on a rest or paused day shows as done.
     if day in done:
         return DayMark(day, Mark.DONE)
+    if day < joined:
+        return DayMark(day, Mark.BEFORE_JOINING)
     if day in schedule.paused:
         return DayMark(day, Mark.PAUSED)
     if day.weekday() not in schedule.training_weekdays:

@@ -22,6 +22,7 @@ from bot.domain.run import (
     apply,
     decode_plan,
     encode_plan,
+    level_caps,
     plan_steps,
 )
 from bot.domain.schedule import local_date
@@ -267,17 +268,17 @@ class RoutineService:
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
         levels = await uow.levels.of(person.id, exercise_ids)
+        routine = self._library.routine(run.routine_id)
         state = RunState(
             steps=steps,
             index=run.step_index,
             version=run.version,
             status=RunStatus(run.status),
             levels=levels,
+            caps=level_caps(routine, self._library.exercises),
         )
         records = await self._records(uow, run) if state.status is not RunStatus.ACTIVE else ()
-        return RunView(
-            run.id, self._library.routine(run.routine_id), state, records, run.message_id
-        )
+        return RunView(run.id, routine, state, records, run.message_id)
 
     @staticmethod
     async def _records(uow: UnitOfWork, run: Run) -> tuple[SetRecord, ...]:

@@ -78,13 +78,14 @@ class StatsService:
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None
-            today = local_date(now, ZoneInfo(person.timezone))
+            zone = ZoneInfo(person.timezone)
+            today = local_date(now, zone)
             days = await done_days(uow, person.id)
             schedule = await schedule_of(uow, person)
             return StreakView(
                 today=today,
                 summary=streak(days, schedule, today),
-                week=week_marks(days, schedule, today),
+                week=week_marks(days, schedule, today, joined=local_date(person.created_at, zone)),
                 trained_today=today in days,
             )
 
@@ -95,11 +96,13 @@ class StatsService:
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None
-            today = local_date(now, ZoneInfo(person.timezone))
+            zone = ZoneInfo(person.timezone)
+            today = local_date(now, zone)
             days = await done_days(uow, person.id)
             schedule = await schedule_of(uow, person)
             first = today - timedelta(days=HISTORY_DAYS - 1)
-            marks = day_marks(days, schedule, first, today, today)
+            joined = local_date(person.created_at, zone)
+            marks = day_marks(days, schedule, first, today, today, joined=joined)
             sessions: list[Session] = []
             for run in await uow.runs.ended(person.id, HISTORY_SESSIONS * 3):
                 records = tuple(set_record(log) for log in await uow.sets.of_run(run.id))

@@ -22,7 +22,8 @@ async def test_export_then_delete_then_export(sandbox: Sandbox, db) -> None:
     await ada.send("/start")
     await ada.send("/routine")
     await ada.press(f"{DESK.title} · {DESK.minutes} min")
-    await ada.press(T.btn_done.format(count=library().exercise(DESK.exercises[0]).dose.target))
+    dose = library().exercise(DESK.exercises[0]).dose
+    await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
     await ada.send("/export")
     json_file, csv_file = ada.raw.bot_messages[-2:]
     assert json_file.document_name == "mobility-coach-export.json"

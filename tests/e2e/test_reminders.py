@@ -159,9 +159,9 @@ async def test_no_reminder_after_training_that_day(timed, clock, db) -> None:
     await ada.send("/routine")
     await ada.press(f"{DESK.title} · {DESK.minutes} min")
     for exercise_id in DESK.exercises:
-        target = library().exercise(exercise_id).dose.target
-        await ada.press(T.btn_done.format(count=target))
-        await ada.press(T.btn_done.format(count=target))
+        dose = library().exercise(exercise_id).dose
+        await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
+        await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
     clock.now = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)
     assert await sweep(timed) == 0
     assert reminders_in(ada) == []

@@ -22,7 +22,20 @@ def routine_label(routine_id: str) -> str:
 
 
 def done_label(exercise_id: str, level: int = 0) -> str:
-    return T.btn_done.format(count=LIB.exercise(exercise_id).dose_for(level).target)
+    dose = LIB.exercise(exercise_id).dose_for(level)
+    return T.btn_done.format(count=f"{dose.target} {dose.unit}")
+
+
+def side(exercise_id: str, which: str) -> str:
+    """The side as the step names it: 'Left foot', 'Left leg back', 'Standing on your left leg'."""
+    naming = LIB.exercise(exercise_id).sides
+    assert naming is not None and which in ("left", "right")
+    return T.side(naming, "left" if which == "left" else "right")
+
+
+def logged(exercise_id: str, which: str, count: int, level: int = 0) -> str:
+    unit = LIB.exercise(exercise_id).dose_for(level).unit
+    return T.ans_logged_side.format(count=f"{count} {unit}", side=side(exercise_id, which))
 
 
 async def logs(db: async_sessionmaker[AsyncSession]) -> list[SetLog]:
@@ -82,10 +95,10 @@ async def test_picker_opens_the_first_exercise_in_a_new_message(sandbox: Sandbox
     assert step.message_id != picker.message_id
     assert [m.buttons for m in ada.chat if m.message_id == picker.message_id] == [[]]
     first = LIB.exercise(DESK.exercises[0])
-    assert step.text.startswith(f"{first.name} — left side")
+    assert step.text.startswith(f"{first.name} — {side(first.id, 'left')}")
     assert f"Exercise 1/{len(DESK.exercises)}" in step.text
     dose = first.dose
-    assert f"{dose.min}-{dose.max} {dose.unit}, left side" in step.text
+    assert f"Do: {dose.min}-{dose.max} {dose.unit}" in step.text
     assert first.standard.steps[0] in step.text
     assert step.button_texts == [
         done_label(first.id),
@@ -110,12 +123,12 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
     assert one.easier.steps[0] in ada.last.text
     assert T.btn_easier not in ada.last.button_texts  # already the easiest
     answer = await ada.press(done_label(one.id, -1))
-    assert answer.text == T.ans_logged.format(count=one.dose_for(-1).target)
+    assert answer.text == logged(one.id, "left", one.dose_for(-1).target, -1)
 
-    assert ada.last.text.startswith(f"{one.name} — right side")
+    assert ada.last.text.startswith(f"{one.name} — {side(one.id, 'right')}")
     assert f"Version: {one.easier.name}" in ada.last.text  # the choice holds for both sides
     await ada.press(T.btn_log)
-    assert T.picker_hint in ada.last.text
+    assert T.units[one.dose.unit].picker_hint in ada.last.text
     assert T.btn_back in ada.last.button_texts
     await ada.press("12")
 
@@ -132,14 +145,15 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
     assert summary.message_id == run_message, "the run lives in one message, edited in place"
     assert len(ada.chat) == messages_before, "no flood of messages"
     assert summary.text.startswith(f"🎉 {DESK.title}: done!")
-    two_unit = two.dose_for(1).unit
+    one_unit, two_unit = one.dose.unit, two.dose_for(1).unit
     assert (
-        f"✅ {one.name} ({one.easier.name}): left side {one.dose_for(-1).target}, right side 12"
+        f"✅ {one.name} ({one.easier.name}): {side(one.id, 'left')} "
+        f"{one.dose_for(-1).target} {one_unit}, {side(one.id, 'right')} 12 {one_unit}"
         in summary.text
     )
     assert (
-        f"✅ {two.name} ({two.harder.name}): left side {two.dose_for(1).target} {two_unit}"
-        in summary.text
+        f"✅ {two.name} ({two.harder.name}): {side(two.id, 'left')} "
+        f"{two.dose_for(1).target} {two_unit}" in summary.text
     )
     assert "5 sets done, 1 skipped." in summary.text
     assert summary.button_texts == [T.btn_new_routine]
@@ -194,7 +208,7 @@ async def test_restart_midway_carries_on(sandbox: Sandbox, db) -> None:
     await ada.press(done_label(first))
     await sandbox.restart()
     answer = await ada.press(done_label(first))  # the right side, pressed on the old message
-    assert answer.text == T.ans_logged.format(count=LIB.exercise(first).dose.target)
+    assert answer.text == logged(first, "right", LIB.exercise(first).dose.target)
     assert ada.last.text.startswith(LIB.exercise(DESK.exercises[1]).name)
     assert [(r.step_index, r.side) for r in await logs(db)] == [(0, "left"), (1, "right")]
 
@@ -219,9 +233,9 @@ async def test_double_press_logs_once(sandbox: Sandbox, db) -> None:
     second_tap = await ada.raw.press_data(data, message_id=message_id)
     await sandbox.settle(second_tap)
     answers = {ada.raw.answer_for(first_tap).text, ada.raw.answer_for(second_tap).text}  # type: ignore[union-attr]
-    assert answers == {T.ans_logged.format(count=LIB.exercise(first).dose.target), T.ans_outdated}
+    assert answers == {logged(first, "left", LIB.exercise(first).dose.target), T.ans_outdated}
     assert len(await logs(db)) == 1
-    assert ada.last.text.startswith(f"{LIB.exercise(first).name} — right side")
+    assert ada.last.text.startswith(f"{LIB.exercise(first).name} — {side(first, 'right')}")
 
 
 async def test_stale_and_foreign_and_forged_buttons_change_nothing(sandbox: Sandbox, db) -> None:

@@ -179,8 +179,8 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
             await ada.press(f"{DESK.title} · {DESK.minutes} min")
             for update in double.take_updates():
                 assert (await client.post(url, json=update, headers=headers)).status_code == 200
-            target = library().exercise(DESK.exercises[0]).dose.target
-            await ada.press(T.btn_done.format(count=target))
+            dose = library().exercise(DESK.exercises[0]).dose
+            await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
             [done] = double.take_updates()
             # Telegram is slow to take the answer: the process is killed after its commit.
             double.fail_next("answerCallbackQuery", kind="timeout", delay=3.0)
@@ -204,8 +204,9 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
         assert await router.post(second, done, SECRET) == 200  # Telegram tries again
         assert await count(db, SetLog) == 1, "handled once"
         assert ada.last_bot_message is not None
+        first = library().exercise(DESK.exercises[0])
         assert ada.last_bot_message.text.startswith(
-            f"{library().exercise(DESK.exercises[0]).name} — right side"
+            f"{first.name} — {T.side_names[first.sides].right}"
         ), "the view moved on"
     finally:
         await second.stop()

@@ -27,11 +27,11 @@ FINISHED_PREFIX = f"🎉 {DESK.title}: done!"
 
 
 def heading(exercise_id: str, side: str | None) -> str:
-    """The first line of a step message, as the person reads it."""
-    name = LIB.exercise(exercise_id).name
-    if side is None:
-        return name
-    return f"{name} — {T.side_left if side == 'left' else T.side_right}"
+    """The first line of a step message, as the person reads it (desk runs: standard versions)."""
+    exercise = LIB.exercise(exercise_id)
+    if side is None or exercise.sides is None:
+        return exercise.name
+    return f"{exercise.name} — {T.side(exercise.sides, 'left' if side == 'left' else 'right')}"
 
 
 def acknowledged(answer_text: str | None) -> bool:

@@ -47,8 +47,9 @@ async def test_a_run_message_whose_send_timed_out_is_repaired_by_the_next_tap(
         assert shown == heading(first, "left")
         # Done is saved and answered, but the edit that would show the right side is lost.
         bot.double.fail_next("editMessageText", kind="drop")
-        assert await tap(bot, ada, done, message_id) == T.ans_logged.format(
-            count=LIB.exercise(first).dose.target
+        dose = LIB.exercise(first).dose
+        assert await tap(bot, ada, done, message_id) == T.ans_logged_side.format(
+            count=f"{dose.target} {dose.unit}", side=heading(first, "left").split(" — ")[1]
         )
         assert run_message(ada)[1] == heading(first, "left"), "the edit was lost"
         # The person taps Done again on what they see: nothing is logged twice, and the

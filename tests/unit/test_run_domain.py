@@ -15,6 +15,7 @@ from bot.domain.run import (
     apply,
     decode_plan,
     encode_plan,
+    level_caps,
     plan_steps,
 )
 from content import Library, library
@@ -23,8 +24,15 @@ LIB = library()
 
 
 def fresh(routine_id: str = "desk", levels: dict[str, int] | None = None) -> RunState:
-    steps = plan_steps(LIB.routine(routine_id), LIB.exercises)
-    return RunState(steps, 0, 0, RunStatus.ACTIVE, levels or {})
+    routine = LIB.routine(routine_id)
+    steps = plan_steps(routine, LIB.exercises)
+    return RunState(steps, 0, 0, RunStatus.ACTIVE, levels or {}, level_caps(routine, LIB.exercises))
+
+
+def at(state: RunState, exercise_id: str) -> RunState:
+    """The same run, moved on to the first step of an exercise."""
+    index = next(i for i, s in enumerate(state.steps) if s.exercise_id == exercise_id)
+    return RunState(state.steps, index, state.version, state.status, state.levels, state.caps)
 
 
 def test_sided_exercises_go_left_then_right(lib: Library) -> None:
@@ -99,6 +107,46 @@ def test_last_step_finishes() -> None:
     assert state.status is RunStatus.FINISHED and state.index == len(state.steps)
 
 
+def test_a_desk_run_caps_the_remembered_level_and_says_why_harder_does_nothing() -> None:
+    warrior = "warrior_half_moon"
+    assert level_caps(LIB.routine("desk"), LIB.exercises) == {warrior: 0}
+    # Harder was chosen in the Full set; the desk run still shows the wall-supported version.
+    state = at(fresh("desk", {warrior: 1}), warrior)
+    assert state.level_of(warrior) == 0
+    refused = apply(state, Action.HARDER, LIB.exercises)
+    assert refused.notice is Notice.DESK_CAP
+    assert refused.state is state and refused.level_change is None
+    done = apply(state, Action.DONE, LIB.exercises)
+    assert done.record is not None and done.record.level == 0
+    easier = apply(state, Action.EASIER, LIB.exercises)
+    assert easier.notice is Notice.EASIER and easier.level_change == (warrior, -1)
+    assert easier.state.level_of(warrior) == -1
+    back = apply(easier.state, Action.HARDER, LIB.exercises)
+    assert back.notice is Notice.HARDER and back.state.level_of(warrior) == 0
+    # The Full set offers the harder version, and the remembered level is shown there.
+    full = at(fresh("full", {warrior: 1}), warrior)
+    assert full.level_of(warrior) == 1
+    assert apply(full, Action.HARDER, LIB.exercises).notice is Notice.AT_HARDEST
+
+
+def test_the_first_step_of_each_exercise_opens_it() -> None:
+    state = fresh("full")
+    seen = []
+    while state.current is not None:
+        seen.append((state.current.exercise_id, state.current.side, state.opens_exercise))
+        state = apply(state, Action.DONE, LIB.exercises).state
+    assert [(side, opens) for _, side, opens in seen] == [
+        ("left", True),
+        ("right", False),
+        ("left", True),
+        ("right", False),
+        (None, True),  # prone wipers: both sides at once
+        *[("left", True), ("right", False)] * 4,
+    ]
+    assert [exercise for exercise, _, opens in seen if opens] == LIB.routine("full").exercises
+    assert not state.opens_exercise  # the run is over
+
+
 @pytest.mark.parametrize("routine_id", ["desk", "floor", "full"])
 def test_plan_round_trips(routine_id: str) -> None:
     steps = plan_steps(LIB.routine(routine_id), LIB.exercises)
@@ -107,12 +155,16 @@ def test_plan_round_trips(routine_id: str) -> None:
 
 @given(st.lists(st.sampled_from(list(Action)), max_size=40), st.sampled_from(["desk", "full"]))
 def test_any_sequence_keeps_the_run_consistent(actions: list[Action], routine_id: str) -> None:
-    state = fresh(routine_id)
+    state = fresh(routine_id, {"warrior_half_moon": 1})
+    desk = LIB.routine(routine_id).setting == "desk"
     logged: list[int] = []
     for action in actions:
         outcome = apply(state, action, LIB.exercises, reps=5)
         if outcome.record is not None:
             logged.append(outcome.record.step_index)
+            # In a desk run every logged set was of a version that fits at a desk.
+            version = LIB.exercise(outcome.record.exercise_id).variation(outcome.record.level)
+            assert version.desk_safe or not desk
         assert outcome.state.version >= state.version
         assert all(-1 <= level <= 1 for level in outcome.state.levels.values())
         state = outcome.state

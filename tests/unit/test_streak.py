@@ -19,6 +19,7 @@ from bot.domain.streak import (
     Mark,
     Schedule,
     StreakSummary,
+    day_marks,
     local_day,
     milestones_reached,
     streak,
@@ -183,7 +184,7 @@ def test_with_pause_covers_both_ends_and_rejects_backwards() -> None:
 def test_week_row_marks() -> None:
     schedule = Schedule(frozenset({0, 1, 2, 4, 5, 6}), frozenset({MON + 4 * DAY}))
     done = [MON, MON + DAY, MON + 3 * DAY]  # Thursday is a rest day but was trained
-    marks = week_marks(done, schedule, WED)
+    marks = week_marks(done, schedule, WED, joined=LAST_MON)
     assert [m.day for m in marks] == days(MON, MON + 6 * DAY)
     assert [m.mark for m in marks] == [
         Mark.DONE,
@@ -197,12 +198,47 @@ def test_week_row_marks() -> None:
 
 
 def test_week_row_after_the_day_is_over() -> None:
-    marks = week_marks([MON], MON_FRI, MON + 6 * DAY)
+    marks = week_marks([MON], MON_FRI, MON + 6 * DAY, joined=MON)
     assert marks == [
         DayMark(MON, Mark.DONE),
         *(DayMark(MON + i * DAY, Mark.MISSED) for i in range(1, 5)),
         DayMark(MON + 5 * DAY, Mark.REST),
         DayMark(MON + 6 * DAY, Mark.REST),
+    ]
+
+
+def test_days_before_joining_are_not_missed() -> None:
+    # Joined on Wednesday and looking on Wednesday: Monday and Tuesday were never theirs.
+    assert [m.mark for m in week_marks([], MON_FRI, WED, joined=WED)] == [
+        Mark.BEFORE_JOINING,
+        Mark.BEFORE_JOINING,
+        Mark.TODAY_PENDING,
+        Mark.FUTURE,
+        Mark.FUTURE,
+        Mark.REST,
+        Mark.REST,
+    ]
+    # The week is over: days after joining that were not trained are missed, those before not.
+    assert [m.mark for m in week_marks([WED], MON_FRI, MON + 6 * DAY, joined=WED)] == [
+        Mark.BEFORE_JOINING,
+        Mark.BEFORE_JOINING,
+        Mark.DONE,
+        Mark.MISSED,
+        Mark.MISSED,
+        Mark.REST,
+        Mark.REST,
+    ]
+
+
+def test_thirty_days_before_joining_in_the_middle() -> None:
+    first = WED - 29 * DAY
+    marks = day_marks([WED - DAY], Schedule(EVERY_DAY), first, WED, WED, joined=WED - 3 * DAY)
+    assert [m.mark for m in marks[:-4]] == [Mark.BEFORE_JOINING] * 26
+    assert [m.mark for m in marks[-4:]] == [
+        Mark.MISSED,
+        Mark.MISSED,
+        Mark.DONE,
+        Mark.TODAY_PENDING,
     ]
 
 
@@ -370,17 +406,19 @@ def test_more_training_weekdays_never_raise_a_streak(today, offsets, raw_schedul
     assert after.current <= before.current
 
 
-@given(TODAY, OFFSETS, SCHEDULES)
-def test_week_row_agrees_with_the_streak_rules(today, offsets, raw_schedule) -> None:
+@given(TODAY, OFFSETS, SCHEDULES, st.integers(min_value=-70, max_value=0))
+def test_week_row_agrees_with_the_streak_rules(today, offsets, raw_schedule, since) -> None:
     done, schedule = build(today, offsets, raw_schedule)
-    marks = week_marks(done, schedule, today)
+    joined = today + timedelta(days=since)
+    marks = week_marks(done, schedule, today, joined=joined)
     assert len(marks) == 7
     assert marks[0].day.weekday() == 0
     assert today in [m.day for m in marks]
     for m in marks:
         assert (m.mark is Mark.DONE) == (m.day in done)
+        assert (m.mark is Mark.BEFORE_JOINING) == (m.day < joined and m.day not in done)
         if m.mark is Mark.MISSED:
-            assert m.day < today and schedule.is_required(m.day)
+            assert joined <= m.day < today and schedule.is_required(m.day)
         if m.mark is Mark.FUTURE:
             assert m.day > today
         assert (m.mark is Mark.TODAY_PENDING) == (
