@@ -10,12 +10,15 @@ checked by :meth:`CoachingRules.unknown_reference`, which the library loader cal
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from content.models import LEVELS, Exercise, Routine
+from content.models import EASIER, HARDER, Exercise, Routine
 
 _ID = r"^[a-z][a-z0-9_]{1,31}$"
+# A version on the ladder: -1 easier, 0 standard, 1 harder.
+Level = Annotated[int, Field(ge=EASIER, le=HARDER)]
 
 
 class _Rules(BaseModel):
@@ -112,16 +115,7 @@ class Band(_Rules):
     up_to: int = Field(ge=0, le=200)
     summary: str = Field(min_length=10, max_length=300)
     routine: str
-    levels: dict[str, int] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _levels_on_the_ladder(self) -> Band:
-        bad = {
-            exercise_id: level for exercise_id, level in self.levels.items() if level not in LEVELS
-        }
-        if bad:
-            raise ValueError(f"levels must be one of {list(LEVELS)}, got {bad}")
-        return self
+    levels: dict[str, Level] = Field(min_length=1)
 
 
 class CheckupRules(_Rules):

@@ -19,6 +19,7 @@ from bot.domain.progression import (
     advise,
     done_counts,
 )
+from bot.domain.run import SIDES, Side
 from content import EASIER, HARDER, LEVELS, STANDARD, Dose, library
 from content.coaching import CoachingRules, PainRules, PainScale, ProgressionRules
 
@@ -40,7 +41,8 @@ def session(
     dose: Dose = SEATED,
     day: date | None = None,
 ) -> SessionRecord:
-    counts = {side: n for side, n in (("left", left), ("right", right)) if n is not None}
+    pairs: tuple[tuple[Side, int | None], ...] = (("left", left), ("right", right))
+    counts: dict[Side | None, int] = {side: n for side, n in pairs if n is not None}
     return SessionRecord(number, day or MON + number * DAY, level, dose, counts, pain)
 
 
@@ -277,7 +279,7 @@ def histories(draw: st.DrawFn, level: int, per_side: bool) -> list[SessionRecord
     records: list[SessionRecord] = []
     number, day = draw(st.integers(0, 5)), MON
     dose = draw(doses(per_side))
-    sides = ("left", "right") if per_side else (None,)
+    sides: tuple[Side | None, ...] = SIDES if per_side else (None,)
     kinds = [
         draw(st.sampled_from(["any", "any", "top", "low"])) for _ in range(draw(st.integers(0, 5)))
     ]
@@ -360,7 +362,7 @@ def reference(
     p, pain = rules.progression, rules.pain
 
     def every_side_at_top(r: SessionRecord) -> bool:
-        sides = ("left", "right") if r.dose.per_side else (None,)
+        sides: tuple[Side | None, ...] = SIDES if r.dose.per_side else (None,)
         return all(side in r.counts and r.counts[side] >= r.dose.max for side in sides)
 
     def some_side_low(r: SessionRecord) -> bool:
@@ -545,5 +547,5 @@ def test_a_break_steps_a_moved_up_exercise_down_exactly_from_break_days(case, ga
         assert advice.suggestion is None
 
 
-def sides(dose: Dose) -> tuple[str | None, ...]:
-    return ("left", "right") if dose.per_side else (None,)
+def sides(dose: Dose) -> tuple[Side | None, ...]:
+    return SIDES if dose.per_side else (None,)
