@@ -27,7 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.delivery import DeliveryKind, DeliveryStatus
+from bot.domain.history import PainAnswer
+from bot.domain.pain import HipToday
 from bot.domain.run import RunStatus, SetStatus
+from bot.domain.screening import Screening
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING = {
@@ -110,10 +113,21 @@ class Person(Base):
     )
     next_reminder_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     next_reminder_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The first-use screening (bot/domain/screening.py); NULL until answered.
+    screening: Mapped[Screening | None] = mapped_column(
+        status_column(Screening, "screening", 16), nullable=True
+    )
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ExerciseLevel(Base):
-    """The variation a person last chose for an exercise (-1 easier, 0 standard, 1 harder)."""
+    """A person's standing with one exercise: the version in use and the coach's markers.
+
+    level: the version last chosen (-1 easier, 0 standard, 1 harder). The markers are those of
+    bot.domain.progression.ProgressState, each the number (run id) of the person's latest
+    session when it was set: a declined harder or easier version, "fine again" after a
+    therapist suggestion, a declined extra set. extra_side: an extra set accepted for next time.
+    """
 
     __tablename__ = "exercise_levels"
 
@@ -123,6 +137,12 @@ class ExerciseLevel(Base):
     exercise_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    declined_up_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    declined_down_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fine_again_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    extra_side: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    extra_declined_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Run(Base):
@@ -154,6 +174,9 @@ class Run(Base):
     # Filled when the run finishes: the local day it counts for and how many sets were done.
     local_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     sets_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The coach's plan for this run, fixed at its start (JSON, see bot.services.coaching):
+    # Done counts, offers and notes per exercise, so a press reads no history.
+    coaching: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SetLog(Base):
@@ -173,6 +196,51 @@ class SetLog(Base):
     reps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CheckIn(Base):
+    """The end-of-routine "Any pain?" answer of one run; none when the person skipped it."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    answer: Mapped[PainAnswer] = mapped_column(status_column(PainAnswer, "pain_answer", 16))
+    # Which exercise hurt (after Some or Sharp); NULL until picked.
+    exercise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HipDay(Base):
+    """The answer to "How's the hip today?" on a local day, and whether it became a rest day."""
+
+    __tablename__ = "hip_days"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    answer: Mapped[HipToday] = mapped_column(status_column(HipToday, "hip_today", 8))
+    rest_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Checkup(Base):
+    """One /checkup: the answers, the score band and whether its suggestion was taken."""
+
+    __tablename__ = "checkups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # {question id: true/false, "range": answer id}, as JSON.
+    answers: Mapped[str] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    band: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Pause(Base):

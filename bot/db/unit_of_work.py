@@ -20,6 +20,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.repositories.coaching import CheckInRepository, CheckupRepository, HipDayRepository
 from bot.db.repositories.deliveries import DeliveryRepository
 from bot.db.repositories.levels import LevelRepository
 from bot.db.repositories.milestones import MilestoneRepository
@@ -44,6 +45,9 @@ class UnitOfWork:
     processed_updates: ProcessedUpdateRepository
     workers: WorkerRepository
     personal_data: PersonalDataRepository
+    check_ins: CheckInRepository
+    hip_days: HipDayRepository
+    checkups: CheckupRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -62,6 +66,9 @@ class UnitOfWork:
         self.processed_updates = ProcessedUpdateRepository(session)
         self.workers = WorkerRepository(session)
         self.personal_data = PersonalDataRepository(session)
+        self.check_ins = CheckInRepository(session)
+        self.hip_days = HipDayRepository(session)
+        self.checkups = CheckupRepository(session)
         return self
 
     async def __aexit__(

@@ -9,8 +9,11 @@ from sqlalchemy import func, select
 
 from bot.db.models import (
     Base,
+    CheckIn,
+    Checkup,
     Delivery,
     ExerciseLevel,
+    HipDay,
     Milestone,
     Pause,
     Person,
@@ -97,6 +100,25 @@ async def fill(sessions, ref: PersonRef) -> int:
                 ),
                 Pause(person_id=person.id, first_day=date(2026, 3, 3), last_day=date(2026, 3, 4)),
                 Milestone(person_id=person.id, days=3, celebrated_at=NOW),
+                CheckIn(
+                    person_id=person.id,
+                    run_id=run.id,
+                    answer="some",
+                    exercise_id="seated_ir",
+                    local_date=date(2026, 3, 2),
+                    answered_at=NOW,
+                ),
+                HipDay(
+                    person_id=person.id, local_date=date(2026, 3, 3), answer="same", answered_at=NOW
+                ),
+                Checkup(
+                    person_id=person.id,
+                    local_date=date(2026, 3, 2),
+                    taken_at=NOW,
+                    answers='{"cross_legged": true}',
+                    score=3,
+                    band="some",
+                ),
             ]
         )
         return person.id
