@@ -12,8 +12,9 @@ Public API (all pure; thresholds come from ``library().coaching``, see ``content
 Inputs: ``history`` is the exercise's :class:`bot.domain.history.SessionRecord` list (any order;
 see that module for how to build it), ``state`` a :class:`ProgressState`, ``dose`` the dose of
 the version in use (``exercise.dose_for(state.level)``), ``today`` the person's local date and
-``allowed`` the ``(lowest, highest)`` versions the routine permits (``(EASIER, HARDER)`` when
-it caps nothing).  A version in use outside ``allowed`` is read as the nearest allowed one.
+``allowed`` the ``(lowest, highest)`` versions the routine shows:
+``(EASIER, routine.top_level(exercise))``, as a desk routine caps the top.  A version in use
+outside ``allowed`` is read as the nearest allowed one.
 
 The rules, in the order they win (one suggestion at most):
 

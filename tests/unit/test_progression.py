@@ -127,6 +127,23 @@ def test_no_harder_offer_above_the_routines_cap_or_the_ladder() -> None:
     assert run(at_top, ProgressState(HARDER)).suggestion is None
 
 
+def test_a_desk_routine_caps_the_offer_where_its_versions_stop() -> None:
+    lib = library()
+    warrior = lib.exercise("warrior_half_moon")
+    desk_top = lib.routine("desk").top_level(warrior)
+    full_top = lib.routine("full").top_level(warrior)
+    assert desk_top == STANDARD and full_top == HARDER
+    dose = warrior.dose_for(STANDARD)
+    top: dict[Side | None, int] = {"left": dose.max, "right": dose.max}
+    history = [
+        SessionRecord(n, MON + n * DAY, STANDARD, dose, top, PainAnswer.NO_PAIN) for n in (1, 2)
+    ]
+    state, today = ProgressState(STANDARD), MON + 3 * DAY
+    assert advise(history, state, dose, today, (EASIER, desk_top), RULES).suggestion is None
+    full = advise(history, state, dose, today, (EASIER, full_top), RULES).suggestion
+    assert full is not None and full.to_level == HARDER
+
+
 def test_not_yet_waits_for_two_more_such_sessions() -> None:
     history = [session(1, 15, 15), session(2, 15, 15)]
     declined = ProgressState(STANDARD, declined_up_after=2)
