@@ -16,18 +16,24 @@
 Options: --unlimited lifts the rate limiter's overall 30/s cap (everything else stays), to
 measure capacity rather than the cap. SIGUSR1 starts the measured phase and SIGUSR2 ends it:
 --profile PATH profiles that phase with pyinstrument, --stats PATH writes the SQL statements
-and commits counted in it. SIGTERM stops the bot cleanly, as in production.
+and commits counted in it. --handled PATH appends a line for every update the bot handled
+(update id, chat id, when its handler began and ended), as it goes. --processor FILE runs the
+bot with the update processor module in FILE instead of bot/update_processor.py (to measure an
+earlier version without touching the tree). SIGTERM stops the bot cleanly, as in production.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
+from collections.abc import Awaitable
 from datetime import time as clock_time
 from pathlib import Path
 from types import FrameType
@@ -57,6 +63,48 @@ def _unlimited_rate_limiter() -> None:
         self._base_limiter = None
 
     AIORateLimiter.__init__ = init  # type: ignore[method-assign]
+
+
+def _load_processor(path: Path) -> None:
+    """Make `bot.update_processor` the module in `path`, before anything imports the real one."""
+    import bot
+
+    spec = importlib.util.spec_from_file_location("bot.update_processor", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load an update processor from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bot.update_processor"] = module
+    spec.loader.exec_module(module)
+    bot.update_processor = module
+
+
+def _record_handled(path: Path) -> None:
+    """Append `update_id chat_id began ended` (Unix times) for every update, once handled.
+
+    The times are taken around the handlers alone, inside the processor's chat turn and slot,
+    so within a chat the lines' order of beginnings is the order the updates were handled in.
+    """
+    from bot.update_processor import PerChatUpdateProcessor
+
+    out = path.open("a", buffering=1)  # line-buffered: a reader sees each line at once
+    original = PerChatUpdateProcessor.do_process_update
+
+    async def do_process_update(
+        self: PerChatUpdateProcessor, update: object, coroutine: Awaitable[object]
+    ) -> None:
+        async def timed() -> None:
+            began = time.time()
+            try:
+                await coroutine
+            finally:
+                chat = update.effective_chat if isinstance(update, Update) else None
+                update_id = update.update_id if isinstance(update, Update) else 0
+                chat_id = chat.id if chat is not None else 0
+                out.write(f"{update_id} {chat_id} {began:.6f} {time.time():.6f}\n")
+
+        await original(self, update, timed())
+
+    PerChatUpdateProcessor.do_process_update = do_process_update  # type: ignore[method-assign]
 
 
 class Marks:
@@ -250,7 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--stats", type=Path)
     parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--handled", type=Path)
+    parser.add_argument("--processor", type=Path)
     args = parser.parse_args(argv)
+    if args.processor is not None:
+        _load_processor(args.processor)
+    if args.handled is not None:
+        _record_handled(args.handled)
     if args.unlimited:
         _unlimited_rate_limiter()
     marks = Marks(args.profile, args.stats)
