@@ -157,7 +157,7 @@ class CoachingRules(_Rules):
     def unknown_reference(
         self, routines: Mapping[str, Routine], exercises: Mapping[str, Exercise]
     ) -> str | None:
-        """Return "field: problem" for the first band that does not fit its routine, else None."""
+        """Return "field: problem" for the first band naming a missing routine or exercise."""
         for index, band in enumerate(self.checkup.bands):
             where = f"checkup.bands.{index}"
             routine = routines.get(band.routine)
@@ -170,12 +170,4 @@ class CoachingRules(_Rules):
                 return f"{where}.levels: no level for {missing} of routine {routine.id!r}"
             if extra:
                 return f"{where}.levels: {extra} not in routine {routine.id!r}"
-            for exercise_id, level in band.levels.items():
-                top = routine.top_level(exercises[exercise_id])
-                if top is not None and level > top:
-                    # A start the routine would not show (a desk cap) is no suggestion at all.
-                    return (
-                        f"{where}.levels.{exercise_id}: {level} is above {top}, "
-                        f"the hardest version routine {routine.id!r} offers"
-                    )
         return None

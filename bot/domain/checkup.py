@@ -9,7 +9,9 @@ Public API (``rules`` is ``library().coaching.checkup``):
 * :func:`result` ``(answers, range_answer, rules) -> CheckupResult`` -- the score, the first band
   (lowest first) whose ``up_to`` reaches it, and that band's routine id and starting version per
   exercise of the routine.  The person accepts it with one tap; the starting versions become
-  both their versions in use and their ``start_level`` (see ``bot.domain.progression``).
+  both their versions in use and their ``start_level`` (see ``bot.domain.progression``).  A
+  start above what the routine shows (``Routine.top_level``, the desk cap) is shown capped,
+  like any remembered version, so content edits to the caps never invalidate coaching.yaml.
 * :func:`next_due` / :func:`is_due` ``(last, today, rules)`` -- the check is offered again
   ``repeat_days`` after the last one, and right away to someone who never took it.
 """

@@ -115,10 +115,6 @@ BROKEN = [
     (_set("checkup", "bands", 1, "routine", value="gym"), "checkup.bands.1.routine: unknown"),
     (_level_missing, "checkup.bands.0.levels: no level for ['seated_ir']"),
     (_level_not_in_routine, "checkup.bands.0.levels: ['banded_ir'] not in routine"),
-    (
-        _set("checkup", "bands", 0, "levels", "warrior_half_moon", value=1),
-        "checkup.bands.0.levels.warrior_half_moon: 1 is above 0, the hardest version",
-    ),
 ]
 
 
