@@ -23,6 +23,7 @@ from bot.db.unit_of_work import units
 from bot.flood import FloodWatch, retry_after_of
 from bot.metrics import Metrics
 from bot.services import Services
+from bot.services.checkup import CheckupService
 from bot.services.clock import Clock, system_clock
 from bot.services.data_rights import DataRightsService
 from bot.services.operations import OperationsService
@@ -154,6 +155,7 @@ async def _post_init(
             uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
         ),
         stats=StatsService(uow, people, clock),
+        checkup=CheckupService(uow, lib, clock),
         data_rights=DataRightsService(uow),
         operations=OperationsService(uow, clock),
         metrics=metrics,

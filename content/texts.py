@@ -222,6 +222,31 @@ class Texts(_Frozen):
     admin_stats: str
     # Faults
     error_apology: str
+    # The /checkup self-check (its questions, range test and bands are in coaching.yaml)
+    checkup_intro: str
+    checkup_question: str
+    checkup_range: str
+    checkup_range_step: str
+    checkup_result: str
+    checkup_level_line: str
+    checkup_accepted: str
+    checkup_later: str
+    checkup_bands: dict[str, str]  # band id -> how a person reads it; missing: the id
+    btn_yes: str
+    btn_no: str
+    btn_checkup_use: str
+    btn_checkup_later: str
+    btn_checkup_start: str
+    ans_checkup_answered: str
+    ans_checkup_finished: str
+    ans_checkup_replaced: str
+    ans_checkup_accepted: str
+    ans_checkup_already: str
+    ans_checkup_later: str
+    ans_checkup_foreign: str
+    ans_checkup_missing: str
+    progress_checkup_due: str
+    progress_checkup_first: str
 
     @field_validator("side_names")
     @classmethod

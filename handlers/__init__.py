@@ -13,6 +13,7 @@ from telegram.ext import (
 from handlers import (
     admin,
     buttons,
+    checkup,
     commands,
     data_rights,
     errors,
@@ -34,6 +35,7 @@ PRIVATE_COMMANDS = {
     "streak": progress.streak_command,
     "history": progress.history_command,
     "progress": progress.progress_command,
+    "checkup": checkup.checkup_command,
     "export": data_rights.export_command,
     "delete": data_rights.delete_command,
     "stats": admin.stats_command,

@@ -6,9 +6,12 @@ import logging
 
 from telegram import Update
 
-from handlers import data_rights, reminders, render, routine, settings
+from handlers import checkup, data_rights, reminders, render, routine, settings
 from handlers.callback_data import (
     CallbackDataError,
+    CheckupAccept,
+    CheckupAnswer,
+    CheckupLater,
     ConfirmDelete,
     ContinueRun,
     KeepDefaults,
@@ -86,3 +89,5 @@ async def on_button(update: Update, context: CoachContext) -> None:
             await settings.on_settings_button(update, query, context, data)
         case ConfirmDelete():
             await data_rights.on_confirm_delete(update, query, context, data)
+        case CheckupAnswer() | CheckupAccept() | CheckupLater():
+            await checkup.on_checkup_button(update, query, context, data)

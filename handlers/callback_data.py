@@ -166,6 +166,31 @@ class ConfirmDelete:
     asker: int | None
 
 
+@dataclass(frozen=True)
+class CheckupAnswer:
+    """Answer one step of a /checkup: True/False for a question, a range answer's id."""
+
+    checkup_id: int
+    step: int
+    choice: bool | str
+
+
+@dataclass(frozen=True)
+class CheckupAccept:
+    """Take the check-up's suggestion ("Use this")."""
+
+    checkup_id: int
+    step: int
+
+
+@dataclass(frozen=True)
+class CheckupLater:
+    """Leave the check-up's suggestion for now ("Not now")."""
+
+    checkup_id: int
+    step: int
+
+
 CallbackData = (
     StartRoutine
     | ContinueRun
@@ -183,9 +208,14 @@ CallbackData = (
     | SetReminders
     | KeepDefaults
     | ConfirmDelete
+    | CheckupAnswer
+    | CheckupAccept
+    | CheckupLater
 )
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,50}$")
 _DAY_CHOICE = re.compile(r"^[wa0-6]$")
+# A range test answer's id (content.coaching): never one letter, so never "y" or "n".
+_RANGE_ANSWER = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
 def _b36(number: int) -> str:
@@ -248,6 +278,13 @@ def pack(data: CallbackData) -> str:
             if asker is None:
                 raise ValueError("a delete question is always put to someone")
             fields = ["dl", "y" if yes else "n", _b36(asker)]
+        case CheckupAnswer(checkup_id, step, choice):
+            answer = choice if isinstance(choice, str) else ("y" if choice else "n")
+            fields = ["ka", _b36(checkup_id), _b36(step), answer]
+        case CheckupAccept(checkup_id, step):
+            fields = ["ky", _b36(checkup_id), _b36(step)]
+        case CheckupLater(checkup_id, step):
+            fields = ["kn", _b36(checkup_id), _b36(step)]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -273,6 +310,9 @@ def parse(raw: str | None) -> CallbackData:
     settings = _parse_settings(kind, fields)
     if settings is not None:
         return settings
+    checkup = _parse_checkup(kind, fields)
+    if checkup is not None:
+        return checkup
     try:
         press = Press(kind)
     except ValueError:
@@ -282,6 +322,22 @@ def parse(raw: str | None) -> CallbackData:
         raise CallbackDataError(f"wrong number of fields for {kind!r}")
     count = _int(fields[2]) if wants_count else None
     return RunButton(_int(fields[0]), _int(fields[1]), press, count)
+
+
+def _parse_checkup(kind: str, fields: list[str]) -> CallbackData | None:
+    """Parse the /checkup kinds; None when the kind is not one of them."""
+    match kind, fields:
+        case "ka", [checkup, step, ("y" | "n") as answer]:
+            return CheckupAnswer(_int(checkup), _int(step), answer == "y")
+        case "ka", [checkup, step, answer] if _RANGE_ANSWER.match(answer):
+            return CheckupAnswer(_int(checkup), _int(step), answer)
+        case "ky", [checkup, step]:
+            return CheckupAccept(_int(checkup), _int(step))
+        case "kn", [checkup, step]:
+            return CheckupLater(_int(checkup), _int(step))
+        case (("ka" | "ky" | "kn"), _):
+            raise CallbackDataError(f"malformed {kind!r} data")
+    return None
 
 
 def _flow(onboarding: bool) -> str:

@@ -7,8 +7,9 @@ import asyncio
 from telegram import Update
 from telegram.constants import ChatAction
 
-from bot.reports.progress_chart import render_progress
+from bot.reports.progress_chart import CheckupMark, render_progress
 from handlers import stats_screens
+from handlers.checkup import band_name
 from handlers.common import person_ref, reply
 from handlers.context import CoachContext
 from handlers.render import no_data
@@ -39,14 +40,15 @@ async def history_command(update: Update, context: CoachContext) -> None:
 
 
 async def progress_command(update: Update, context: CoachContext) -> None:
-    """Send the 12-week picture as a photo."""
+    """Send the 12-week picture as a photo, with the last two self-checks and whether one is due."""
     ref = person_ref(update)
     chat = update.effective_chat
     if ref is None or chat is None:
         return
     library = context.services.library
     data = await context.services.stats.progress(ref)
-    if data is None:
+    checkups = await context.services.checkup.status(ref)
+    if data is None or checkups is None:
         await reply(update, no_data(library))
         return
     await chat.send_action(ChatAction.UPLOAD_PHOTO)
@@ -62,5 +64,16 @@ async def progress_command(update: Update, context: CoachContext) -> None:
         sessions_per_day=data.sessions_per_day,
         levels=levels,
         title=library.texts.progress_title,
+        checkups=[
+            CheckupMark(
+                past.local_date, past.score, checkups.max_score, band_name(library, past.band)
+            )
+            for past in checkups.results
+        ],
     )
-    await chat.send_photo(photo=picture, caption=library.texts.progress_caption)
+    caption = library.texts.progress_caption
+    if checkups.is_due:
+        # One line offering the check-up again (or for the first time after a week of training).
+        due = library.texts.progress_checkup_due
+        caption += "\n" + (due if checkups.results else library.texts.progress_checkup_first)
+    await chat.send_photo(photo=picture, caption=caption)

@@ -1,4 +1,6 @@
-"""Draw the /progress picture: a 12-week calendar heatmap and each exercise's level over time.
+"""Draw the /progress picture: a 12-week heatmap, levels over time, the last two self-checks.
+
+The self-check panel (the last two results side by side) is drawn only when there are results.
 
 Only the object-oriented matplotlib API is used (a Figure with its own Agg canvas, no pyplot):
 pyplot keeps global state, which is not safe when two pictures are drawn at once in threads.
@@ -16,7 +18,7 @@ from datetime import date, timedelta
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 
 WEEKS = 12
 MAX_EXERCISES = 7
@@ -32,6 +34,9 @@ TODAY_EDGE = "#1b1f24"
 LINE_COLOUR = "#2f6db5"
 TEXT_COLOUR = "#1b1f24"
 MUTED_COLOUR = "#6a737d"
+CARD_COLOUR = "#f3f6f9"
+CARD_EDGE = "#d0d7de"
+BETTER_COLOUR = "#1d6b35"  # a lower self-check score: more inward turn
 
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Fixed English names rather than calendar.month_abbr, which follows the server's locale.
@@ -56,6 +61,25 @@ _LANE_PLOT = 46
 _LANE_GAP = 8
 _LANE = _LANE_NAME + _LANE_PLOT + _LANE_GAP
 _BOTTOM = 32  # month labels under the last lane
+# The self-check panel under the lanes: a heading, then the last two results as cards.
+SHOWN_CHECKUPS = 2
+_PANEL_GAP = 18
+_PANEL_HEADING = 40
+_CARD_WIDTH = 300
+_CARD_HEIGHT = 78
+_CARD_GAP = 60  # room for the arrow and the change between the two cards
+_PANEL = _PANEL_GAP + _PANEL_HEADING + _CARD_HEIGHT + 26
+_LABEL_CHARS = 17
+
+
+@dataclass(frozen=True)
+class CheckupMark:
+    """One self-check result as the picture shows it."""
+
+    day: date
+    score: int
+    max_score: int
+    label: str  # the band as a person reads it, e.g. "some stiffness"
 
 
 @dataclass(frozen=True)
@@ -90,10 +114,15 @@ def cell_colour(cell: Cell) -> str:
     return ONE_COLOUR if cell.sessions == 1 else MANY_COLOUR
 
 
-def figure_size(exercise_count: int) -> tuple[int, int]:
-    """Return the picture's (width, height) in pixels for a number of exercises."""
+def figure_size(exercise_count: int, checkups: int = 0) -> tuple[int, int]:
+    """Return the picture's (width, height) in pixels for a number of exercises and results."""
+    panel = _PANEL if checkups > 0 else 0
+    return _WIDTH, _lanes_bottom(exercise_count) + panel
+
+
+def _lanes_bottom(exercise_count: int) -> int:
     lanes = max(1, min(exercise_count, MAX_EXERCISES))  # an empty section still shows a note
-    return _WIDTH, _FIRST_LANE_TOP + lanes * _LANE + _BOTTOM
+    return _FIRST_LANE_TOP + lanes * _LANE + _BOTTOM
 
 
 def render_progress(
@@ -102,10 +131,12 @@ def render_progress(
     sessions_per_day: Mapping[date, int],
     levels: Mapping[str, Sequence[tuple[date, int]]],
     title: str = "Your last 12 weeks",
+    checkups: Sequence[CheckupMark] = (),
 ) -> bytes:
-    """Return the progress picture as PNG bytes."""
+    """Return the progress picture as PNG bytes; checkups oldest first (the last two shown)."""
     names = list(levels)[:MAX_EXERCISES]
-    width, height = figure_size(len(names))
+    shown = list(checkups)[-SHOWN_CHECKUPS:]
+    width, height = figure_size(len(names), len(shown))
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
     place = _Placer(width, height)
@@ -187,11 +218,13 @@ def render_progress(
         )
     else:
         _month_ticks(lanes[-1], first_monday)
+    if shown:
+        _draw_checkups(figure, place, _lanes_bottom(len(names)) + _PANEL_GAP, shown)
     hidden = len(levels) - len(names)
     if hidden > 0:
         figure.text(
             place.x(_WIDTH - 16),
-            place.y(height - 8),
+            place.y(_lanes_bottom(len(names)) - 8),
             f"+{hidden} more not shown",
             fontsize=12,
             color=MUTED_COLOUR,
@@ -240,6 +273,14 @@ def example_data(today: date) -> tuple[dict[date, int], dict[str, list[tuple[dat
             points.append((day, level))
         levels[name] = points
     return sessions, levels
+
+
+def example_checkups(today: date) -> list[CheckupMark]:
+    """Return two made-up self-check results, about four weeks apart, oldest first."""
+    return [
+        CheckupMark(today - timedelta(days=40), 6, 10, "some stiffness"),
+        CheckupMark(today - timedelta(days=11), 3, 10, "turning well"),
+    ]
 
 
 class _Placer:
@@ -385,6 +426,88 @@ def _draw_lane(
     axes.plot(dots_x, dots_y, "o", color=LINE_COLOUR, markersize=3.5, zorder=3)
 
 
+def _draw_checkups(
+    figure: Figure, place: _Placer, top: int, checkups: Sequence[CheckupMark]
+) -> None:
+    """Draw the self-check heading and the results as cards side by side, oldest on the left."""
+    figure.text(
+        place.x(_MARGIN),
+        place.y(top),
+        "Self-check",
+        fontsize=19,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+        va="top",
+    )
+    figure.text(
+        place.x(_MARGIN + 2 * _CARD_WIDTH + _CARD_GAP),
+        place.y(top + 6),
+        "score: lower means freer hips",
+        fontsize=13,
+        color=MUTED_COLOUR,
+        ha="right",
+        va="top",
+    )
+    card_top = top + _PANEL_HEADING
+    panel = figure.add_axes(place.rect(0, card_top, _WIDTH, _CARD_HEIGHT))
+    panel.set_xlim(0, _WIDTH)
+    panel.set_ylim(_CARD_HEIGHT, 0)  # pixels from the panel's top left
+    panel.set_axis_off()
+    for index, mark in enumerate(checkups):
+        left = _MARGIN + index * (_CARD_WIDTH + _CARD_GAP)
+        panel.add_patch(
+            FancyBboxPatch(
+                (left, 2),
+                _CARD_WIDTH,
+                _CARD_HEIGHT - 4,
+                boxstyle="round,pad=0,rounding_size=10",
+                facecolor=CARD_COLOUR,
+                edgecolor=LINE_COLOUR if index == len(checkups) - 1 else CARD_EDGE,
+                linewidth=2 if index == len(checkups) - 1 else 1.2,
+            )
+        )
+        day = f"{mark.day.day} {_MONTH_NAMES[mark.day.month - 1]} {mark.day.year}"
+        panel.text(left + 16, 14, day, fontsize=15, fontweight="bold", color=TEXT_COLOUR, va="top")
+        # Room for about 17 characters left of a "10/10"; a longer label is cut.
+        label = (
+            mark.label if len(mark.label) <= _LABEL_CHARS else mark.label[: _LABEL_CHARS - 1] + "…"
+        )
+        panel.text(left + 16, 44, label, fontsize=14, color=TEXT_COLOUR, va="top")
+        panel.text(
+            left + _CARD_WIDTH - 16,
+            _CARD_HEIGHT / 2,
+            f"{mark.score}/{mark.max_score}",
+            fontsize=21,
+            fontweight="bold",
+            color=TEXT_COLOUR,
+            ha="right",
+            va="center",
+        )
+    middle = _MARGIN + _CARD_WIDTH + _CARD_GAP / 2
+    if len(checkups) == 1:
+        panel.text(
+            middle - _CARD_GAP / 2 + 24,
+            _CARD_HEIGHT / 2,
+            "Take /checkup again to compare.",
+            fontsize=14,
+            color=MUTED_COLOUR,
+            va="center",
+        )
+        return
+    change = checkups[-1].score - checkups[-2].score
+    panel.text(middle, 30, "→", fontsize=26, color=MUTED_COLOUR, ha="center", va="center")
+    panel.text(
+        middle,
+        60,
+        "same" if change == 0 else f"{change:+d}".replace("-", "−"),
+        fontsize=13,
+        fontweight="bold",
+        color=BETTER_COLOUR if change < 0 else MUTED_COLOUR,
+        ha="center",
+        va="center",
+    )
+
+
 def _month_ticks(axes: Axes, first_monday: date) -> None:
     positions: list[float] = []
     labels: list[str] = []
@@ -417,7 +540,10 @@ if __name__ == "__main__":
     example_today = date.today()
     example_sessions, example_levels = example_data(example_today)
     png = render_progress(
-        today=example_today, sessions_per_day=example_sessions, levels=example_levels
+        today=example_today,
+        sessions_per_day=example_sessions,
+        levels=example_levels,
+        checkups=example_checkups(example_today),
     )
     with open(sys.argv[1], "wb") as output:
         output.write(png)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import Metrics
+from bot.services.checkup import CheckupService
 from bot.services.data_rights import DataRightsService
 from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
@@ -28,6 +29,7 @@ class Services:
     settings: SettingsService
     reminders: ReminderService
     stats: StatsService
+    checkup: CheckupService
     data_rights: DataRightsService
     operations: OperationsService
     metrics: Metrics

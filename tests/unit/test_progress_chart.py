@@ -17,13 +17,17 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 from bot.reports.progress_chart import (
+    BETTER_COLOUR,
+    CARD_COLOUR,
     MANY_COLOUR,
     MAX_EXERCISES,
     NONE_COLOUR,
     ONE_COLOUR,
     WEEKS,
+    CheckupMark,
     calendar_cells,
     cell_colour,
+    example_checkups,
     example_data,
     figure_size,
     render_progress,
@@ -192,3 +196,48 @@ def test_running_the_module_writes_the_example(tmp_path) -> None:
         timeout=60,
     )
     assert target.read_bytes().startswith(PNG_SIGNATURE)
+
+
+# The self-check panel: the last two results side by side, under the lanes.
+OLDER = CheckupMark(TODAY - 30 * DAY, 6, 10, "some stiffness")
+NEWER = CheckupMark(TODAY - 2 * DAY, 3, 10, "turning well")
+
+
+def test_the_self_check_panel_adds_height_only_when_there_are_results() -> None:
+    for exercises in (0, 3, MAX_EXERCISES):
+        without = figure_size(exercises)
+        assert figure_size(exercises, 0) == without
+        assert figure_size(exercises, 1) == figure_size(exercises, 2)
+        assert figure_size(exercises, 1)[1] > without[1]
+        assert figure_size(exercises, 1)[0] == without[0]
+    sessions, levels = example_data(TODAY)
+    one = render_progress(today=TODAY, sessions_per_day=sessions, levels=levels, checkups=[NEWER])
+    assert decode(one).shape[:2] == figure_size(len(levels), 1)[::-1]
+
+
+def test_only_the_last_two_results_are_drawn() -> None:
+    oldest = CheckupMark(TODAY - 60 * DAY, 9, 10, "quite stiff")
+    three = render_progress(
+        today=TODAY, sessions_per_day={}, levels={}, checkups=[oldest, OLDER, NEWER]
+    )
+    two = render_progress(today=TODAY, sessions_per_day={}, levels={}, checkups=[OLDER, NEWER])
+    assert three == two
+    assert decode(two).shape[:2] == figure_size(0, 2)[::-1]
+
+
+def test_two_results_are_two_cards_and_a_lower_score_is_marked_better() -> None:
+    def draw(*marks: CheckupMark) -> np.ndarray:
+        return decode(render_progress(today=TODAY, sessions_per_day={}, levels={}, checkups=marks))
+
+    one, better, worse = draw(NEWER), draw(OLDER, NEWER), draw(NEWER, OLDER)
+    # A second card adds its pale fill.
+    assert count_colour(better, CARD_COLOUR) > count_colour(one, CARD_COLOUR) + 10_000
+    # The change between them ("−3") is in the better colour only when the score went down.
+    assert count_colour(better, BETTER_COLOUR) > count_colour(worse, BETTER_COLOUR) + 20
+
+
+def test_the_example_has_two_results_about_four_weeks_apart() -> None:
+    older, newer = example_checkups(TODAY)
+    assert older.day < newer.day < TODAY
+    assert 21 <= (newer.day - older.day).days <= 35
+    assert newer.score < older.score

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Checkup, HipDay
+from bot.db.models import CheckIn, Checkup, HipDay, Person
 from bot.db.repositories.dialect import insert_for
 from bot.domain.history import PainAnswer
 from bot.domain.pain import HipToday
@@ -115,3 +115,24 @@ class CheckupRepository:
             .limit(limit)
         )
         return rows.all()
+
+    async def lock(self, checkup_id: int) -> tuple[Checkup, Person] | None:
+        """Load a check-up and its person, locking the check-up's row until commit."""
+        row = (
+            await self._session.execute(
+                select(Checkup, Person)
+                .join(Person, Person.id == Checkup.person_id)
+                .where(Checkup.id == checkup_id)
+                .with_for_update(of=Checkup)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def newest_id(self, person_id: int) -> int | None:
+        """Return the id of the person's newest check-up, finished or not."""
+        return await self._session.scalar(
+            select(Checkup.id)
+            .where(Checkup.person_id == person_id)
+            .order_by(Checkup.id.desc())
+            .limit(1)
+        )

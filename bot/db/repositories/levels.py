@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -40,3 +40,21 @@ class LevelRepository:
                 set_={"level": level, "updated_at": now},
             )
         )
+
+    async def start_at(self, person_id: int, levels: Mapping[str, int], now: datetime) -> None:
+        """Set each exercise's version in use and its starting version (a check-up's result)."""
+        insert = insert_for(self._session)
+        for exercise_id, level in levels.items():
+            statement = insert(ExerciseLevel).values(
+                person_id=person_id,
+                exercise_id=exercise_id,
+                level=level,
+                start_level=level,
+                updated_at=now,
+            )
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["person_id", "exercise_id"],
+                    set_={"level": level, "start_level": level, "updated_at": now},
+                )
+            )
