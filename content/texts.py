@@ -166,6 +166,25 @@ class Texts(_Frozen):
     ans_reminder_handled: str
     ans_reminder_stale: str
     ans_trained: str
+    # "How's the hip today?": in the reminder after a pain report, and in /history
+    hip_question: str
+    btn_hip_better: str
+    btn_hip_same: str
+    btn_hip_worse: str
+    hip_better: str
+    hip_same: str
+    hip_worse: str
+    btn_rest_day: str
+    hip_rest_day: str
+    ans_hip_saved: str
+    ans_rest_day: str
+    ans_hip_resting: str
+    history_hip: str
+    history_hip_day: str
+    history_hip_rest: str
+    hip_word_better: str
+    hip_word_same: str
+    hip_word_worse: str
     # Streaks, history, progress
     days_one: str
     days_many: str

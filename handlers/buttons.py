@@ -14,8 +14,10 @@ from handlers.callback_data import (
     CheckupLater,
     ConfirmDelete,
     ContinueRun,
+    HipAnswer,
     KeepDefaults,
     NotToday,
+    RestDay,
     RunButton,
     SetDays,
     SetReminderRoutine,
@@ -77,6 +79,8 @@ async def on_button(update: Update, context: CoachContext) -> None:
             await routine.run_button(query, context, ref, data)
         case Snooze() | NotToday():
             await reminders.on_snooze(update, query, context, data)
+        case HipAnswer() | RestDay():
+            await reminders.on_hip(update, query, context, data)
         case (
             ShowSettings()
             | SetZone()

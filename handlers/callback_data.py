@@ -10,6 +10,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from bot.domain.pain import HipToday
+
 VERSION = "1"
 MAX_BYTES = 64
 _ROUTINE_ID = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
@@ -90,6 +92,25 @@ class Snooze:
 @dataclass(frozen=True)
 class NotToday:
     """Dismiss today's reminder."""
+
+    delivery_id: int
+
+
+# The reminder's "How's the hip today?" answers, packed as one letter each.
+HIP_ANSWERS = {HipToday.BETTER: "b", HipToday.SAME: "s", HipToday.WORSE: "w"}
+
+
+@dataclass(frozen=True)
+class HipAnswer:
+    """Answer the reminder's "How's the hip today?"."""
+
+    delivery_id: int
+    answer: HipToday
+
+
+@dataclass(frozen=True)
+class RestDay:
+    """Take today as a rest day (offered after Worse)."""
 
     delivery_id: int
 
@@ -200,6 +221,8 @@ CallbackData = (
     | StartHere
     | Snooze
     | NotToday
+    | HipAnswer
+    | RestDay
     | ShowSettings
     | SetZone
     | SetTime
@@ -260,6 +283,10 @@ def pack(data: CallbackData) -> str:
             fields = ["sz", _b36(delivery_id), _b36(minutes)]
         case NotToday(delivery_id):
             fields = ["nt", _b36(delivery_id)]
+        case HipAnswer(delivery_id, hip):
+            fields = ["hq", _b36(delivery_id), HIP_ANSWERS[hip]]
+        case RestDay(delivery_id):
+            fields = ["hr", _b36(delivery_id)]
         case ShowSettings(section, onboarding):
             fields = ["st", _flow(onboarding), section.value]
         case SetZone(zone, onboarding):
@@ -310,6 +337,9 @@ def parse(raw: str | None) -> CallbackData:
     settings = _parse_settings(kind, fields)
     if settings is not None:
         return settings
+    hip = _parse_hip(kind, fields)
+    if hip is not None:
+        return hip
     checkup = _parse_checkup(kind, fields)
     if checkup is not None:
         return checkup
@@ -378,5 +408,18 @@ def _parse_settings(kind: str, fields: list[str]) -> CallbackData | None:
         case "dl", [("y" | "n") as answer, asker]:
             return ConfirmDelete(answer == "y", _int(asker, MAX_USER_ID))
         case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok" | "dl"), _):
+            raise CallbackDataError(f"malformed {kind!r} data")
+    return None
+
+
+def _parse_hip(kind: str, fields: list[str]) -> CallbackData | None:
+    """Parse the hip question's kinds; None when the kind is not one of them."""
+    answers = {letter: answer for answer, letter in HIP_ANSWERS.items()}
+    match kind, fields:
+        case "hq", [delivery, letter] if letter in answers:
+            return HipAnswer(_int(delivery), answers[letter])
+        case "hr", [delivery]:
+            return RestDay(_int(delivery))
+        case (("hq" | "hr"), _):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None

@@ -15,10 +15,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.flood import FloodWatch
 from bot.services import Services
-from bot.services.reminders import Claim, SnoozeVerdict
+from bot.services.hip import HipPrompt
+from bot.services.reminders import Claim, HipVerdict, SnoozeVerdict
 from handlers import settings_screens as screens
 from handlers import stats_screens
-from handlers.callback_data import NotToday, Snooze
+from handlers.callback_data import HipAnswer, NotToday, RestDay, Snooze
 from handlers.common import answer, edit, person_ref
 from handlers.context import CoachContext
 from handlers.render import fill
@@ -174,6 +175,7 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
             routine_id=claim.routine_id,
             delivery_id=claim.delivery_id,
             streak=claim.streak,
+            hip=claim.hip,
         )
     async with pace.limiter:
         if not pace.running():
@@ -245,6 +247,46 @@ async def on_snooze(
             else:
                 await answer(query, texts.ans_not_today)
                 await edit(query, screens.reminder_dismissed(services.library, settings))
+
+
+async def on_hip(
+    update: Update, query: CallbackQuery, context: CoachContext, data: HipAnswer | RestDay
+) -> None:
+    """Answer "How's the hip today?" or take a rest day, and redraw the reminder."""
+    ref = person_ref(update)
+    assert ref is not None
+    services = context.services
+    texts = services.library.texts
+    if isinstance(data, HipAnswer):
+        result = await services.reminders.hip_answer(ref, data.delivery_id, data.answer)
+    else:
+        result = await services.reminders.rest_day(ref, data.delivery_id)
+    match result.verdict:
+        case HipVerdict.STALE:
+            await answer(query, texts.ans_reminder_stale)
+        case HipVerdict.RESTING:
+            await answer(query, texts.ans_hip_resting)
+        case HipVerdict.TRAINED:
+            await answer(query, texts.ans_trained)
+        case HipVerdict.OUTDATED:
+            await answer(query, texts.ans_invalid)
+        case HipVerdict.SAVED:
+            await answer(query, texts.ans_hip_saved)
+            if result.open:
+                screen = screens.reminder(
+                    services.library,
+                    name=result.first_name,
+                    routine_id=result.routine_id,
+                    delivery_id=data.delivery_id,
+                    streak=result.streak,
+                    hip=HipPrompt(today=result.answer),
+                )
+                await edit(query, screen)
+        case HipVerdict.REST_DAY:
+            settings = await services.settings.get(ref)
+            assert settings is not None, "the reminder's person was found just now"
+            await answer(query, texts.ans_rest_day)
+            await edit(query, screens.reminder_rest_day(services.library, settings))
 
 
 async def on_member_change(update: Update, context: CoachContext) -> None:

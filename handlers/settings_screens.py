@@ -6,13 +6,17 @@ from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.pain import HipToday
 from bot.domain.schedule import EVERY_DAY, WORKDAYS
+from bot.services.hip import HipPrompt
 from bot.services.settings import ReminderSettings
 from content import Library
 from handlers.callback_data import (
     CallbackData,
+    HipAnswer,
     KeepDefaults,
     NotToday,
+    RestDay,
     Section,
     SetDays,
     SetReminderRoutine,
@@ -190,9 +194,19 @@ def onboarding_done(library: Library, settings: ReminderSettings) -> Screen:
 
 
 def reminder(
-    library: Library, *, name: str, routine_id: str, delivery_id: int, streak: int = 0
+    library: Library,
+    *,
+    name: str,
+    routine_id: str,
+    delivery_id: int,
+    streak: int = 0,
+    hip: HipPrompt | None = None,
 ) -> Screen:
-    """Draw the daily nudge with Start now, Snooze and Not today."""
+    """Draw the daily nudge with Start now, Snooze and Not today.
+
+    After a pain report it asks "How's the hip today?" with Better / Same / Worse; once
+    answered it says what that means for today, and after Worse offers a rest day.
+    """
     texts = library.texts
     routine = library.routine(routine_id)
     text = fill(
@@ -202,17 +216,41 @@ def reminder(
         minutes=routine.minutes,
         streak=reminder_streak(library, streak),
     )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [_button(texts.btn_start_now, StartHere(routine_id))],
+    rows: list[list[InlineKeyboardButton]] = []
+    start = [_button(texts.btn_start_now, StartHere(routine_id))]
+    hip = hip or HipPrompt()
+    if hip.ask:
+        text += "\n\n" + texts.hip_question
+        rows.append(
             [
-                _button(texts.btn_snooze_15, Snooze(delivery_id, SNOOZE_MINUTES[0])),
-                _button(texts.btn_snooze_60, Snooze(delivery_id, SNOOZE_MINUTES[1])),
-                _button(texts.btn_not_today, NotToday(delivery_id)),
-            ],
+                _button(texts.btn_hip_better, HipAnswer(delivery_id, HipToday.BETTER)),
+                _button(texts.btn_hip_same, HipAnswer(delivery_id, HipToday.SAME)),
+                _button(texts.btn_hip_worse, HipAnswer(delivery_id, HipToday.WORSE)),
+            ]
+        )
+    elif hip.today is not None:
+        said = {
+            HipToday.BETTER: texts.hip_better,
+            HipToday.SAME: texts.hip_same,
+            HipToday.WORSE: texts.hip_worse,
+        }
+        text += "\n\n" + said[hip.today]
+        if hip.today is HipToday.WORSE:
+            start.append(_button(texts.btn_rest_day, RestDay(delivery_id)))
+    rows.append(start)
+    rows.append(
+        [
+            _button(texts.btn_snooze_15, Snooze(delivery_id, SNOOZE_MINUTES[0])),
+            _button(texts.btn_snooze_60, Snooze(delivery_id, SNOOZE_MINUTES[1])),
+            _button(texts.btn_not_today, NotToday(delivery_id)),
         ]
     )
-    return Screen(text, keyboard)
+    return Screen(text, InlineKeyboardMarkup(rows))
+
+
+def reminder_rest_day(library: Library, settings: ReminderSettings) -> Screen:
+    """Draw a reminder turned into a rest day: the streak is safe, the next reminder."""
+    return Screen(fill(library.texts.hip_rest_day, next=next_text(library, settings)))
 
 
 def reminder_snoozed(library: Library, routine_id: str, until: datetime) -> Screen:

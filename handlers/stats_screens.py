@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.pain import HipToday
 from bot.domain.run import RunStatus, SetStatus
 from bot.domain.streak import DayMark, Mark, StreakSummary
-from bot.services.stats import HistoryView, Session, StreakView, WeekSummary
+from bot.services.stats import HipCheck, HistoryView, Session, StreakView, WeekSummary
 from content import Library
 from handlers.render import Screen, clip, fill
 
@@ -123,10 +124,32 @@ def _session_line(library: Library, session: Session) -> str:
     )
 
 
+def _hip_line(library: Library, checks: tuple[HipCheck, ...]) -> str:
+    """Return the month's hip answers on one line, e.g. 'Hip check: 3 Nov worse (rest day)'."""
+    texts = library.texts
+    words = {
+        HipToday.BETTER: texts.hip_word_better,
+        HipToday.SAME: texts.hip_word_same,
+        HipToday.WORSE: texts.hip_word_worse,
+    }
+    days = ", ".join(
+        fill(
+            texts.history_hip_rest if check.rest_day else texts.history_hip_day,
+            date=f"{check.local_date.day} {check.local_date.strftime('%b')}",
+            answer=words[check.answer],
+        )
+        for check in checks
+    )
+    return texts.history_hip.format(days=days)
+
+
 def history_screen(library: Library, view: HistoryView) -> Screen:
-    """Draw /history: the month as marks, the last sessions, and all-time totals."""
+    """Draw /history: the month as marks, the hip answers, the last sessions, all-time totals."""
     texts = library.texts
     parts = [texts.history_title, _calendar(library, view), texts.marks_legend]
+    if view.hip_checks:
+        # Before the sessions: at most one short entry a day, never the part clipped away.
+        parts.append(_hip_line(library, view.hip_checks))
     if view.sessions:
         parts.append(
             "\n".join(

@@ -6,7 +6,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,9 +16,11 @@ from bot.db.models import Delivery, Person
 from bot.db.repositories.deliveries import NewDelivery
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain.delivery import DeliveryKind, DeliveryStatus
+from bot.domain.pain import HipToday
 from bot.domain.schedule import local_date, mask_to_days
 from bot.domain.streak import streak
 from bot.services.clock import Clock
+from bot.services.hip import HipPrompt, prompt, prompts
 from bot.services.people import PersonRef
 from bot.services.scheduling import reschedule
 from bot.services.training import WeekSummary, schedules_of, streak_now, week_summary
@@ -47,6 +49,8 @@ class Claim:
     kind: DeliveryKind = DAILY
     streak: int = 0
     week: WeekSummary | None = None
+    # A daily reminder's "How's the hip today?": ask it, or today's answer (bot.services.hip).
+    hip: HipPrompt = field(default_factory=HipPrompt)
 
     @classmethod
     def of(
@@ -94,6 +98,32 @@ class SnoozeResult:
     until: datetime | None = None
 
 
+class HipVerdict(enum.StrEnum):
+    """How a press on the hip question's buttons (or Rest day) was judged."""
+
+    SAVED = "saved"  # the answer is stored (or changed, the same day)
+    REST_DAY = "rest_day"  # today is now a rest day
+    RESTING = "resting"  # today already is a rest day: nothing changes
+    STALE = "stale"  # a reminder of an earlier day, or someone else's
+    TRAINED = "trained"  # Rest day after training today: no need
+    OUTDATED = "outdated"  # Rest day while today's answer is no longer Worse
+
+
+@dataclass(frozen=True)
+class HipResult:
+    """The verdict and what the reminder is redrawn with.
+
+    open: the reminder is still waiting (not snoozed or dismissed), so it shows its buttons.
+    """
+
+    verdict: HipVerdict
+    answer: HipToday | None = None
+    first_name: str = ""
+    routine_id: str = ""
+    streak: int = 0
+    open: bool = False
+
+
 class ReminderService:
     """Claims due reminders in one transaction and records what happened to each."""
 
@@ -122,8 +152,23 @@ class ReminderService:
             claims.extend(await self._recover(uow, now, limit))
             people = await uow.people.due(now, limit - len(claims))
             claims.extend(await self._claim_people(uow, people, now))
+            claims = await self._with_hip(uow, claims)
             await uow.commit()
         return claims
+
+    @staticmethod
+    async def _with_hip(uow: UnitOfWork, claims: list[Claim]) -> list[Claim]:
+        """Add to each daily reminder what it says about the hip: one read for the batch."""
+        daily = [claim.person_id for claim in claims if claim.kind == DAILY]
+        if not daily:
+            return claims
+        latest = await prompts(uow, daily)
+        return [
+            replace(claim, hip=prompt(latest.get(claim.person_id), claim.local_date))
+            if claim.kind == DAILY
+            else claim
+            for claim in claims
+        ]
 
     async def _claim_people(
         self, uow: UnitOfWork, people: list[Person], now: datetime
@@ -401,6 +446,78 @@ class ReminderService:
             result = change(*found, self._clock())
             await uow.commit()
             return result
+
+    async def hip_answer(self, ref: PersonRef, delivery_id: int, answer: HipToday) -> HipResult:
+        """Store the answer to the reminder's "How's the hip today?" for the reminder's day.
+
+        Only on that local day: a later press changes the answer, one from an earlier day's
+        reminder changes nothing. Once today is a rest day, the answer stays.
+        """
+        now = self._clock()
+        async with self._units() as uow:
+            found = await self._todays(uow, ref, delivery_id, now)
+            if found is None:
+                return HipResult(HipVerdict.STALE)
+            delivery, person, today = found
+            stored = await uow.hip_days.on(person.id, today)
+            if stored is not None and stored.rest_day:
+                return HipResult(HipVerdict.RESTING, stored.answer)
+            await uow.hip_days.answer(person.id, today, answer, now, rest_day=False)
+            current = (await streak_now(uow, person, now)).current
+            await uow.commit()
+            return HipResult(
+                HipVerdict.SAVED,
+                answer,
+                person.first_name,
+                person.remind_routine,
+                current,
+                open=delivery.status not in (Status.SNOOZED, Status.DISMISSED),
+            )
+
+    async def rest_day(self, ref: PersonRef, delivery_id: int) -> HipResult:
+        """Make today a rest day after a Worse answer: paused, so the streak never breaks.
+
+        The pause is the row a /pause of one day writes (none when today is already paused);
+        the rest of today's reminders are cancelled as Not today does.
+        """
+        now = self._clock()
+        async with self._units() as uow:
+            found = await self._todays(uow, ref, delivery_id, now)
+            if found is None:
+                return HipResult(HipVerdict.STALE)
+            delivery, person, today = found
+            stored = await uow.hip_days.on(person.id, today)
+            if stored is not None and stored.rest_day:
+                return HipResult(HipVerdict.RESTING, stored.answer)
+            if stored is None or stored.answer is not HipToday.WORSE:
+                # Offered after Worse only: this button was drawn before the answer changed.
+                return HipResult(HipVerdict.OUTDATED)
+            if await uow.runs.counted_on(person.id, today):
+                return HipResult(HipVerdict.TRAINED, stored.answer)
+            paused = any(
+                first <= today <= last for _, first, last in await uow.pauses.of([person.id])
+            )
+            if not paused:
+                uow.pauses.add(person.id, today, today)
+            await uow.hip_days.answer(person.id, today, stored.answer, now, rest_day=True)
+            if delivery.status not in (Status.SNOOZED, Status.DISMISSED):
+                delivery.status = Status.DISMISSED
+            reschedule(person, now, not_before_day=today + timedelta(days=1))
+            await uow.commit()
+            return HipResult(HipVerdict.REST_DAY, stored.answer, person.first_name)
+
+    async def _todays(
+        self, uow: UnitOfWork, ref: PersonRef, delivery_id: int, now: datetime
+    ) -> tuple[Delivery, Person, date] | None:
+        """Return this person's daily reminder (locked), if it is of their local today."""
+        delivery = await uow.deliveries.get(delivery_id, lock=True)
+        person = await uow.people.by_telegram_id(ref.telegram_id)
+        if delivery is None or person is None or delivery.person_id != person.id:
+            return None
+        today = local_date(now, ZoneInfo(person.timezone))
+        if delivery.kind != DAILY or delivery.local_date != today:
+            return None
+        return delivery, person, today
 
     async def _pressable(
         self, uow: UnitOfWork, ref: PersonRef, delivery_id: int

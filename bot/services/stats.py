@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db.unit_of_work import UnitOfWorkFactory
+from bot.domain.pain import HipToday
 from bot.domain.run import RunStatus, SetRecord
 from bot.domain.schedule import local_date
 from bot.domain.streak import DayMark, StreakSummary, day_marks, streak, week_marks
@@ -20,7 +21,15 @@ HISTORY_DAYS = 30
 HISTORY_SESSIONS = 5
 PROGRESS_WEEKS = 12
 
-__all__ = ["HistoryView", "ProgressData", "Session", "StatsService", "StreakView", "WeekSummary"]
+__all__ = [
+    "HipCheck",
+    "HistoryView",
+    "ProgressData",
+    "Session",
+    "StatsService",
+    "StreakView",
+    "WeekSummary",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,15 @@ class Session:
 
 
 @dataclass(frozen=True)
+class HipCheck:
+    """One answer to "How's the hip today?" and whether the day became a rest day."""
+
+    local_date: date
+    answer: HipToday
+    rest_day: bool
+
+
+@dataclass(frozen=True)
 class HistoryView:
     """Everything /history shows."""
 
@@ -52,6 +70,7 @@ class HistoryView:
     sessions: list[Session]  # newest first
     totals: dict[str, int]  # exercise id -> count logged, all time
     summary: StreakSummary
+    hip_checks: tuple[HipCheck, ...] = ()  # the last HISTORY_DAYS days, oldest first
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,13 @@ class StatsService:
             totals: Counter[str] = Counter()
             for exercise_id, reps in await uow.sets.done_counts(person.id):
                 totals[exercise_id] += reps or 0
-            return HistoryView(today, marks, sessions, dict(totals), streak(days, schedule, today))
+            hip_checks = tuple(
+                HipCheck(row.local_date, row.answer, row.rest_day)
+                for row in await uow.hip_days.since(person.id, first)
+            )
+            return HistoryView(
+                today, marks, sessions, dict(totals), streak(days, schedule, today), hip_checks
+            )
 
     async def progress(self, ref: PersonRef) -> ProgressData | None:
         """Return sessions per day and the version used per exercise over the last 12 weeks."""

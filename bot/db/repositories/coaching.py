@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Checkup, HipDay, Person
@@ -60,6 +61,16 @@ class CheckInRepository:
         )
 
 
+class LatestReports(NamedTuple):
+    """A person's latest check-in and latest "How's the hip today?" answer (None: none yet)."""
+
+    check_in: PainAnswer
+    check_in_at: datetime
+    hip_day: date | None
+    hip: HipToday | None
+    hip_at: datetime | None
+
+
 class HipDayRepository:
     """Rows of the hip_days table: "How's the hip today?" answers."""
 
@@ -90,6 +101,70 @@ class HipDayRepository:
             .values(person_id=person_id, local_date=day, **values)
             .on_conflict_do_update(index_elements=["person_id", "local_date"], set_=values)
         )
+
+    async def latest_with_check_ins(self, person_ids: Sequence[int]) -> dict[int, LatestReports]:
+        """Return, per person with a check-in, their latest check-in and latest hip answer.
+
+        One statement for any number of people: the reminder claim reads it for a whole batch.
+        Latest is by answered_at (then id, then day), as CheckInRepository.latest orders.
+        """
+        if not person_ids:
+            return {}
+        ids = list(person_ids)
+        check_ins = (
+            select(
+                CheckIn.person_id,
+                CheckIn.answer,
+                CheckIn.answered_at,
+                func.row_number()
+                .over(
+                    partition_by=CheckIn.person_id,
+                    order_by=(CheckIn.answered_at.desc(), CheckIn.id.desc()),
+                )
+                .label("rank"),
+            )
+            .where(CheckIn.person_id.in_(ids))
+            .subquery()
+        )
+        hip_days = (
+            select(
+                HipDay.person_id,
+                HipDay.local_date,
+                HipDay.answer,
+                HipDay.answered_at,
+                func.row_number()
+                .over(
+                    partition_by=HipDay.person_id,
+                    order_by=(HipDay.answered_at.desc(), HipDay.local_date.desc()),
+                )
+                .label("rank"),
+            )
+            .where(HipDay.person_id.in_(ids))
+            .subquery()
+        )
+        rows = await self._session.execute(
+            select(
+                check_ins.c.person_id,
+                check_ins.c.answer,
+                check_ins.c.answered_at,
+                hip_days.c.local_date,
+                hip_days.c.answer,
+                hip_days.c.answered_at,
+            )
+            .select_from(
+                check_ins.outerjoin(
+                    hip_days,
+                    and_(hip_days.c.person_id == check_ins.c.person_id, hip_days.c.rank == 1),
+                )
+            )
+            .where(check_ins.c.rank == 1)
+        )
+        return {
+            person_id: LatestReports(
+                PainAnswer(pain), pain_at, hip_day, None if hip is None else HipToday(hip), hip_at
+            )
+            for person_id, pain, pain_at, hip_day, hip, hip_at in rows.all()
+        }
 
 
 class CheckupRepository:
