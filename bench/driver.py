@@ -39,6 +39,16 @@ def _exactly(label: str) -> Match:
     return lambda text: text == label
 
 
+SCREENING_NO = library().texts.btn_screening_no
+
+
+def _screening_no(text: str) -> bool:
+    return text == SCREENING_NO
+
+
+_SCREENING_NO: Match = _screening_no
+
+
 def _starting(prefix: str) -> Match:
     return lambda text: text.startswith(prefix)
 
@@ -165,9 +175,29 @@ async def _person(
                 newest = person.last_bot_message
                 if _key(newest) == snapshot:
                     return False
-                return following is None or _button(newest, following) is not None
+                return (
+                    following is None
+                    or _button(newest, following) is not None
+                    or _button(newest, _SCREENING_NO) is not None
+                )
 
             await _until(done, f"the answer to {label!r} in chat {user_id}")
+            question = person.last_bot_message
+            if following is not None and _button(question, _SCREENING_NO) is not None:
+                # The coach asks its one-time hip question before a person's first routine:
+                # answer No (a real update, counted like the others) and go on.
+                assert question is not None
+                snapshot = _key(question)
+                pushed = time.time()
+                update_id = await person.press(SCREENING_NO, message_id=question.message_id)
+                actions.append(Action(user_id, update_id, pushed, "press", index + 1))
+
+                def started(update_id: int = update_id, following: Match = following) -> bool:
+                    newest = person.last_bot_message
+                    answered = double.answer_for(update_id) is not None
+                    return answered and _button(newest, following) is not None
+
+                await _until(started, f"the answer to the hip question in chat {user_id}")
 
 
 async def run_load(

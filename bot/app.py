@@ -12,7 +12,7 @@ from typing import cast
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 import handlers
@@ -22,9 +22,11 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.unit_of_work import units
 from bot.flood import FloodWatch, retry_after_of
 from bot.metrics import Metrics
+from bot.rate_limit import FairRateLimiter
 from bot.services import Services
 from bot.services.checkup import CheckupService
 from bot.services.clock import Clock, system_clock
+from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
 from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
@@ -103,7 +105,8 @@ def build_application(
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
         # Keeps the bot under Telegram's flood limits and retries a 429 after retry_after.
-        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+        # Each private chat paced too, so one chat cannot spend everybody's share (FairRateLimiter).
+        rate_limiter=FairRateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
     )
     builder = (
         ApplicationBuilder()
@@ -145,11 +148,13 @@ async def _post_init(
     await migrate.upgrade(engine)
     uow = units(create_sessionmaker(engine))
     people = PeopleService(uow, clock, settings.default_timezone)
+    routines = RoutineService(uow, lib, people, clock)
     app.bot_data.services = Services(
         engine=engine,
         library=lib,
         people=people,
-        routines=RoutineService(uow, lib, people, clock),
+        routines=routines,
+        coach=CoachService(uow, lib, people, routines, clock),
         settings=SettingsService(uow, people, lib, clock),
         reminders=ReminderService(
             uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)

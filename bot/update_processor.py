@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
+from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
@@ -15,21 +16,24 @@ from telegram.ext import BaseUpdateProcessor
 # PTB's semaphore only bounds how many updates wait at all, and our own slots are taken
 # after a chat's turn has come: a chat holds at most one slot, however many updates it sent.
 WAITING_LIMIT = 100_000
+# A chat's updates run at most this many a second after a burst of as many: no person taps
+# that fast, but a flooding chat (a busy group sending 120 commands at once) would otherwise
+# take the one event loop for itself, update after update, and everybody's replies would wait.
+CHAT_RATE = 20
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """PTB's extension point for concurrency, keyed by chat.
 
     A person's taps must be applied in the order they were made, but one busy chat must
-    not hold up everybody else; a lock per active chat, then a slot, gives both.
+    not hold up everybody else; a lock and a pace per active chat, then a slot, give both.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(WAITING_LIMIT)
         self.slots = max_concurrent_updates
         self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self._chats: dict[int, _ChatTurn] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Wait for the chat's turn, then for a free slot, then run the handler coroutine."""
@@ -38,22 +42,34 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with self._running:
                 await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+        turn = self._chats.get(key)
+        if turn is None:
+            turn = self._chats[key] = _ChatTurn()
+        turn.waiting += 1
         try:
-            async with lock, self._running:
+            async with turn.lock, turn.pace, self._running:
                 await coroutine
         finally:
-            self._users[key] -= 1
-            if self._users[key] == 0:  # forget idle chats so the dict stays small
-                del self._users[key]
-                del self._locks[key]
+            turn.waiting -= 1
+            if turn.waiting == 0:
+                # Forget idle chats so the dict stays small; a chat whose queue ran dry is not
+                # flooding, and starts with a fresh burst next time.
+                del self._chats[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+class _ChatTurn:
+    """One chat's place in line: its order (a lock) and its pace."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.pace = AsyncLimiter(CHAT_RATE, 1)
+        self.waiting = 0
 
 
 def _chat_key(update: object) -> int | None:

@@ -266,6 +266,60 @@ class Texts(_Frozen):
     ans_checkup_missing: str
     progress_checkup_due: str
     progress_checkup_first: str
+    # First-use screening
+    screening_question: str
+    screening_caution: str
+    screening_not_now: str
+    screening_line_clear: str
+    screening_line_gentle: str
+    screening_line_not_now: str
+    screening_line_unasked: str
+    btn_screening_yes: str
+    btn_screening_no: str
+    btn_screening_gentle: str
+    btn_screening_not_now: str
+    btn_set_screening: str
+    ans_screening_saved: str
+    first_run_safety: str
+    # The coach's plan on an exercise's first step
+    note_sharp_down: str
+    note_break_down: str
+    note_therapist: str
+    offer_up: str
+    offer_down: str
+    btn_offer_up_take: str
+    btn_offer_up_decline: str
+    btn_offer_down_take: str
+    btn_offer_down_decline: str
+    btn_fine_again: str
+    extra_set_mark: str
+    ans_offer_taken: str
+    ans_offer_declined: str
+    ans_fine_again: str
+    ans_coach_stale: str
+    ans_harder_gentle: str
+    ans_harder_therapist: str
+    ans_harder_hip_today: str
+    # The end-of-routine check-in and the gap between the sides
+    checkin_question: str
+    btn_pain_none: str
+    btn_pain_some: str
+    btn_pain_sharp: str
+    checkin_which: str
+    btn_pain_unsure: str
+    checkin_thanks_none: str
+    checkin_thanks_some: str
+    checkin_thanks_sharp: str
+    checkin_where: str
+    checkin_therapist: str
+    imbalance_line: str
+    btn_extra_take: str
+    btn_extra_decline: str
+    extra_taken: str
+    extra_declined: str
+    side_word_left: str
+    side_word_right: str
+    ans_checkin_saved: str
 
     @field_validator("side_names")
     @classmethod

@@ -6,19 +6,25 @@ import logging
 
 from telegram import Update
 
-from handlers import checkup, data_rights, reminders, render, routine, settings
+from handlers import checkup, coach, data_rights, reminders, render, routine, settings
 from handlers.callback_data import (
     CallbackDataError,
     CheckupAccept,
     CheckupAnswer,
     CheckupLater,
+    CoachOffer,
     ConfirmDelete,
     ContinueRun,
+    ExtraSet,
+    FineAgain,
     HipAnswer,
     KeepDefaults,
     NotToday,
+    PainCheck,
+    PainWhere,
     RestDay,
     RunButton,
+    ScreeningAnswer,
     SetDays,
     SetReminderRoutine,
     SetReminders,
@@ -26,6 +32,7 @@ from handlers.callback_data import (
     SetZone,
     ShowAbout,
     ShowPicker,
+    ShowScreening,
     ShowSettings,
     Snooze,
     StartHere,
@@ -95,3 +102,11 @@ async def on_button(update: Update, context: CoachContext) -> None:
             await data_rights.on_confirm_delete(update, query, context, data)
         case CheckupAnswer() | CheckupAccept() | CheckupLater():
             await checkup.on_checkup_button(update, query, context, data)
+        case ScreeningAnswer() | ShowScreening():
+            await coach.on_screening(update, query, context, ref, data)
+        case CoachOffer() | FineAgain():
+            await coach.on_offer(query, context, ref, data)
+        case PainCheck() | PainWhere():
+            await coach.on_check_in(query, context, ref, data)
+        case ExtraSet():
+            await coach.on_extra_set(query, context, ref, data)

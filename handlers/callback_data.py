@@ -212,6 +212,66 @@ class CheckupLater:
     step: int
 
 
+@dataclass(frozen=True)
+class ScreeningAnswer:
+    """Answer the first-use screening: 'yes' / 'no', then 'gentle' / 'not_now' after a yes.
+
+    routine_id is the routine the person was starting ('' from /settings); here: it was the
+    reminder's Start now, which turns that message into the routine.
+    """
+
+    answer: str
+    routine_id: str
+    here: bool = False
+
+
+@dataclass(frozen=True)
+class ShowScreening:
+    """Ask the screening question again (from /settings)."""
+
+
+@dataclass(frozen=True)
+class CoachOffer:
+    """Take (or decline) the version the coach offers on a run's current exercise."""
+
+    run_id: int
+    version: int
+    take: bool
+
+
+@dataclass(frozen=True)
+class FineAgain:
+    """Say the hip is fine again after a therapist suggestion (on a run's current exercise)."""
+
+    run_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class PainCheck:
+    """Answer "Any pain?" after a run: 'n' none, 's' some, 'x' sharp."""
+
+    run_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class PainWhere:
+    """Say which exercise hurt: its place among the run's exercises done (None: not sure)."""
+
+    run_id: int
+    answer: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class ExtraSet:
+    """Take (or decline) one extra set next time on the side the summary found behind."""
+
+    run_id: int
+    take: bool
+
+
 CallbackData = (
     StartRoutine
     | ContinueRun
@@ -234,7 +294,16 @@ CallbackData = (
     | CheckupAnswer
     | CheckupAccept
     | CheckupLater
+    | ScreeningAnswer
+    | ShowScreening
+    | CoachOffer
+    | FineAgain
+    | PainCheck
+    | PainWhere
+    | ExtraSet
 )
+_SCREENING = re.compile(r"^(yes|no|gentle|not_now)$")
+_PAIN = re.compile(r"^[nsx]$")
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,50}$")
 _DAY_CHOICE = re.compile(r"^[wa0-6]$")
 # A range test answer's id (content.coaching): never one letter, so never "y" or "n".
@@ -312,6 +381,20 @@ def pack(data: CallbackData) -> str:
             fields = ["ky", _b36(checkup_id), _b36(step)]
         case CheckupLater(checkup_id, step):
             fields = ["kn", _b36(checkup_id), _b36(step)]
+        case ScreeningAnswer(answer, routine_id, here):
+            fields = ["sq", answer, routine_id, "h" if here else "m"]
+        case ShowScreening():
+            fields = ["ss"]
+        case CoachOffer(run_id, version, take):
+            fields = ["of", _b36(run_id), _b36(version), "y" if take else "n"]
+        case FineAgain(run_id, version):
+            fields = ["fa", _b36(run_id), _b36(version)]
+        case PainCheck(run_id, answer):
+            fields = ["pc", _b36(run_id), answer]
+        case PainWhere(run_id, answer, index):
+            fields = ["pw", _b36(run_id), answer, "-" if index is None else _b36(index)]
+        case ExtraSet(run_id, take):
+            fields = ["xs", _b36(run_id), "y" if take else "n"]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -343,6 +426,9 @@ def parse(raw: str | None) -> CallbackData:
     checkup = _parse_checkup(kind, fields)
     if checkup is not None:
         return checkup
+    coach = _parse_coach(kind, fields)
+    if coach is not None:
+        return coach
     try:
         press = Press(kind)
     except ValueError:
@@ -352,6 +438,32 @@ def parse(raw: str | None) -> CallbackData:
         raise CallbackDataError(f"wrong number of fields for {kind!r}")
     count = _int(fields[2]) if wants_count else None
     return RunButton(_int(fields[0]), _int(fields[1]), press, count)
+
+
+def _parse_coach(kind: str, fields: list[str]) -> CallbackData | None:
+    """Parse the coach's kinds (screening, offers, check-in, extra set); None for others."""
+    match kind, fields:
+        case "sq", [answer, routine_id, ("h" | "m") as where] if _SCREENING.match(answer) and (
+            routine_id == "" or _ROUTINE_ID.match(routine_id)
+        ):
+            return ScreeningAnswer(answer, routine_id, where == "h")
+        case "ss", []:
+            return ShowScreening()
+        case "of", [run, version, ("y" | "n") as take]:
+            return CoachOffer(_int(run), _int(version), take == "y")
+        case "fa", [run, version]:
+            return FineAgain(_int(run), _int(version))
+        case "pc", [run, answer] if _PAIN.match(answer):
+            return PainCheck(_int(run), answer)
+        case "pw", [run, answer, "-"] if answer in ("s", "x"):
+            return PainWhere(_int(run), answer, None)
+        case "pw", [run, answer, index] if answer in ("s", "x"):
+            return PainWhere(_int(run), answer, _int(index))
+        case "xs", [run, ("y" | "n") as take]:
+            return ExtraSet(_int(run), take == "y")
+        case (("sq" | "ss" | "of" | "fa" | "pc" | "pw" | "xs"), _):
+            raise CallbackDataError(f"malformed {kind!r} data")
+    return None
 
 
 def _parse_checkup(kind: str, fields: list[str]) -> CallbackData | None:

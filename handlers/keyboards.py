@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.run import RunState
 from bot.services.routines import RunView
 from content import EASIER, HARDER, Dose, Library, Routine
+from handlers import coach_screens
 from handlers.callback_data import (
     CallbackData,
     ContinueRun,
@@ -79,10 +80,12 @@ def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
     # Shown at a routine's cap too: the press answers why the harder version is not here.
     if level < HARDER:
         levels.append(press(texts.btn_harder, Press.HARDER))
+    done = state.done_count(library.exercise(step.exercise_id), step.side)
     return InlineKeyboardMarkup(
         [
+            *coach_screens.coach_rows(library, view),
             [
-                press(texts.btn_done.format(count=texts.count(dose.unit, dose.target)), Press.DONE),
+                press(texts.btn_done.format(count=texts.count(dose.unit, done)), Press.DONE),
                 press(texts.btn_log, Press.COUNTS),
             ],
             levels,
@@ -118,9 +121,12 @@ def counts_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def after_run_keyboard(library: Library) -> InlineKeyboardMarkup:
-    """Under a summary: start another routine."""
-    return InlineKeyboardMarkup([[_button(library.texts.btn_new_routine, ShowPicker())]])
+def after_run_keyboard(
+    library: Library, coach_rows: list[list[InlineKeyboardButton]] | None = None
+) -> InlineKeyboardMarkup:
+    """Under a summary: the coach's question, if any, then start another routine."""
+    rows = [*(coach_rows or []), [_button(library.texts.btn_new_routine, ShowPicker())]]
+    return InlineKeyboardMarkup(rows)
 
 
 def routines_in_order(library: Library) -> Sequence[Routine]:

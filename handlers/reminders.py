@@ -176,6 +176,7 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
             delivery_id=claim.delivery_id,
             streak=claim.streak,
             hip=claim.hip,
+            first=claim.first,
         )
     async with pace.limiter:
         if not pace.running():

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus, Side
 from bot.services.routines import RunView
 from content import Dose, Exercise, Library
-from handlers import keyboards
-
-
-@dataclass(frozen=True)
-class Screen:
-    """A message as it should stand: HTML text and its buttons."""
-
-    text: str
-    keyboard: InlineKeyboardMarkup | None = None
-
-
-def fill(template: str, **values: object) -> str:
-    """Format a text template with every value HTML-escaped."""
-    return template.format(**{key: escape(str(value)) for key, value in values.items()})
+from handlers import coach_screens, keyboards
+from handlers.screen import Screen as Screen  # re-exported: handlers draw Screens
+from handlers.screen import fill as fill
 
 
 def clip(text: str) -> str:
@@ -96,13 +83,20 @@ def side_name(library: Library, exercise: Exercise, level: int, side: Side) -> s
     return library.texts.side(naming, side)
 
 
-def step(library: Library, view: RunView, *, counts: bool = False, streak_line: str = "") -> Screen:
+def step(
+    library: Library,
+    view: RunView,
+    *,
+    counts: bool = False,
+    streak_line: str = "",
+    coach: coach_screens.CoachPart | None = None,
+) -> Screen:
     """Draw the current exercise: name, why, place, version, setup, steps, dose, cues, buttons."""
     texts = library.texts
     state = view.state
     current = state.current
     if current is None:
-        return summary(library, view, streak_line=streak_line)
+        return summary(library, view, streak_line=streak_line, coach=coach)
     exercise = library.exercise(current.exercise_id)
     level = state.level_of(exercise.id)
     variation = exercise.variation(level)
@@ -112,11 +106,14 @@ def step(library: Library, view: RunView, *, counts: bool = False, streak_line: 
     side = ""
     if current.side is not None:
         side = f" — {side_name(library, exercise, level, current.side)}"
+    if coach_screens.is_extra_set(state):
+        side += texts.extra_set_mark
     # The why is said once per exercise: the second side would only repeat it.
     why = [fill(texts.why_line, why=exercise.why)] if state.opens_exercise else []
     lines = [
         f"<b>{escape(exercise.name)}</b>{escape(side)}",
         *why,
+        *coach_screens.step_notes(library, view),
         f"{fill(texts.step_progress, number=number, total=total)} · "
         f"{escape(exercise.position)} · {escape(equipment)}",
         fill(texts.variation_line, variation=variation.name),
@@ -127,6 +124,7 @@ def step(library: Library, view: RunView, *, counts: bool = False, streak_line: 
         fill(texts.dose_line, dose=dose_text(library, dose)),
         *(fill(texts.form_cue_line, cue=cue) for cue in exercise.form_cues),
         *(fill(texts.safety_cue_line, cue=cue) for cue in exercise.safety_cues),
+        *coach_screens.first_run_safety(library, view),
         "",
         texts.units[dose.unit].picker_hint if counts else texts.next_hint,
     ]
@@ -152,8 +150,14 @@ def logged_counts(library: Library, exercise: Exercise, records: list[SetRecord]
     return ", ".join(parts)
 
 
-def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen:
-    """Draw the end of a run: what was done (counts, versions), skipped, what next."""
+def summary(
+    library: Library,
+    view: RunView,
+    *,
+    streak_line: str = "",
+    coach: coach_screens.CoachPart | None = None,
+) -> Screen:
+    """Draw the end of a run: what was done (counts, versions), skipped, the check-in, next."""
     texts = library.texts
     state = view.state
     by_exercise: dict[str, list[SetRecord]] = {}
@@ -192,7 +196,10 @@ def summary(library: Library, view: RunView, *, streak_line: str = "") -> Screen
     totals = fill(texts.summary_totals, done=done_count, skipped=skipped_count)
     streak = f"{streak_line}\n" if streak_line else ""
     text = f"{head}\n\n{body}\n\n{totals}\n{streak}\n{closing}"
-    return Screen(clip(text), keyboards.after_run_keyboard(library))
+    lines, rows = coach if coach is not None else coach_screens.checkin_part(library, view)
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    return Screen(clip(text), keyboards.after_run_keyboard(library, rows))
 
 
 def answer(
@@ -212,6 +219,8 @@ def answer(
         return texts.ans_logged_side.format(count=count, side=side)
     if notice is Notice.DESK_CAP and view is not None:
         return _desk_cap(library, view)
+    if notice is Notice.HARDER_PAUSED and view is not None:
+        return coach_screens.harder_paused(library, view)
     return {
         Notice.LOGGED: texts.ans_logged.format(count=""),
         Notice.SKIPPED: texts.ans_skipped,
@@ -222,6 +231,9 @@ def answer(
         Notice.AT_EASIEST: texts.ans_at_easiest,
         Notice.AT_HARDEST: texts.ans_at_hardest,
         Notice.DESK_CAP: texts.ans_desk_cap,
+        Notice.HARDER_PAUSED: texts.ans_desk_cap,
+        Notice.OFFER_TAKEN: texts.ans_offer_taken,
+        Notice.OFFER_DECLINED: texts.ans_offer_declined,
         Notice.BAD_COUNT: texts.ans_bad_count,
         Notice.NOT_ACTIVE: texts.ans_over,
     }[notice]

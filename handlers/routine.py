@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Message, Update
 from bot.domain.run import Action
 from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
-from handlers import render, stats_screens
+from handlers import coach_screens, render, stats_screens
 from handlers.callback_data import Press, RunButton
 from handlers.common import (
     answer,
@@ -44,8 +44,14 @@ async def start_routine(
     if routine_id not in services.library.routines:
         await answer(query, services.library.texts.ans_unknown_routine)
         return
-    view, is_new = await services.routines.start(ref, routine_id)
-    if not is_new and view.message_id is not None:
+    started = await services.routines.start(ref, routine_id)
+    view = started.view
+    if view is None:  # the first-use screening comes first, in a message of its own
+        await answer(query)
+        await drop_keyboard(query)
+        await reply_to_query(query, coach_screens.screening_question(services.library, routine_id))
+        return
+    if not started.is_new and view.message_id is not None:
         await answer(query, services.library.texts.ans_already_started)
         return
     await answer(query, services.library.texts.ans_started)
@@ -64,8 +70,13 @@ async def start_here(
     if routine_id not in services.library.routines:
         await answer(query, services.library.texts.ans_unknown_routine)
         return
-    view, is_new = await services.routines.start(ref, routine_id)
-    if not is_new and view.message_id is not None and view.message_id != message.message_id:
+    started = await services.routines.start(ref, routine_id)
+    view = started.view
+    if view is None:  # the first-use screening comes first, in the reminder's place
+        await answer(query)
+        await edit(query, coach_screens.screening_question(services.library, routine_id, here=True))
+        return
+    if not started.is_new and view.message_id is not None and view.message_id != message.message_id:
         await answer(query, services.library.texts.ans_already_started)
         return
     await answer(query, services.library.texts.ans_started)
@@ -136,6 +147,11 @@ async def run_button(
             return
     await answer(query, _refusal(context, result))
     await _repair(query, context, result)
+
+
+async def redraw(message: Message, context: CoachContext, view: RunView) -> None:
+    """Redraw a run's message as the run stands (an old button was pressed on it)."""
+    await edit_message(message, render.step(context.services.library, view))
 
 
 def _refusal(context: CoachContext, result: PressResult) -> str:

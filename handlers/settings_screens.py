@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.pain import HipToday
 from bot.domain.schedule import EVERY_DAY, WORKDAYS
+from bot.domain.screening import Screening
 from bot.services.hip import HipPrompt
 from bot.services.settings import ReminderSettings
 from content import Library
@@ -23,6 +24,7 @@ from handlers.callback_data import (
     SetReminders,
     SetTime,
     SetZone,
+    ShowScreening,
     ShowSettings,
     Snooze,
     StartHere,
@@ -103,6 +105,7 @@ def settings_main(library: Library, settings: ReminderSettings) -> Screen:
         routine=library.routine(settings.routine_id).title,
         next=next_text(library, settings),
     )
+    text += "\n" + _screening_line(library, settings)
     toggle = (
         _button(texts.btn_reminders_off, SetReminders(False))
         if settings.reminders_on
@@ -118,10 +121,21 @@ def settings_main(library: Library, settings: ReminderSettings) -> Screen:
                 _button(texts.btn_set_days, ShowSettings(Section.DAYS)),
                 _button(texts.btn_set_routine, ShowSettings(Section.ROUTINE)),
             ],
-            [toggle],
+            [toggle, _button(texts.btn_set_screening, ShowScreening())],
         ]
     )
     return Screen(text, keyboard)
+
+
+def _screening_line(library: Library, settings: ReminderSettings) -> str:
+    texts = library.texts
+    if settings.screening is None:
+        return texts.screening_line_unasked
+    return {
+        Screening.CLEAR: texts.screening_line_clear,
+        Screening.GENTLE: texts.screening_line_gentle,
+        Screening.NOT_NOW: texts.screening_line_not_now,
+    }[settings.screening]
 
 
 def _back(library: Library, onboarding: bool) -> list[InlineKeyboardButton]:
@@ -201,6 +215,7 @@ def reminder(
     delivery_id: int,
     streak: int = 0,
     hip: HipPrompt | None = None,
+    first: bool = False,
 ) -> Screen:
     """Draw the daily nudge with Start now, Snooze and Not today.
 
@@ -216,6 +231,9 @@ def reminder(
         minutes=routine.minutes,
         streak=reminder_streak(library, streak),
     )
+    if first:
+        # The first reminder says the safety note, as /start and the first routine do.
+        text += "\n\n" + fill(texts.first_run_safety, safety=library.guide.safety)
     rows: list[list[InlineKeyboardButton]] = []
     start = [_button(texts.btn_start_now, StartHere(routine_id))]
     hip = hip or HipPrompt()

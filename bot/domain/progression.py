@@ -160,15 +160,17 @@ def clear_session(record: SessionRecord, rules: CoachingRules) -> bool:
 def done_counts(history: Sequence[SessionRecord], level: int, dose: Dose) -> dict[Side | None, int]:
     """Return the count Done suggests per side: last time at this level + 1, within the range.
 
-    A side never logged at this level starts at the bottom of the range: the classic start of
-    double progression, and the careful one on a version that is new to the person.
+    A side never logged at this level starts with the dose as written (Dose.target, the top of
+    the range), as Done always has: the coach has nothing of the person's own to go on yet,
+    and one tap of Done keeps meaning "I did what it says". From the next session the
+    person's own count leads: whatever they log, Done then aims for one more.
     """
     records = [record for record in in_order(history) if record.level == level]
     sides: tuple[Side | None, ...] = SIDES if dose.per_side else (None,)
     counts: dict[Side | None, int] = {}
     for side in sides:
         logged = [record.counts[side] for record in records if side in record.counts]
-        wanted = logged[-1] + 1 if logged else dose.min
+        wanted = logged[-1] + 1 if logged else dose.target
         counts[side] = min(max(wanted, dose.min), dose.max)
     return counts
 

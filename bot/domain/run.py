@@ -53,6 +53,9 @@ class Notice(enum.StrEnum):
     AT_EASIEST = "at_easiest"
     AT_HARDEST = "at_hardest"
     DESK_CAP = "desk_cap"  # the harder version exists, but not in this (desk) routine
+    HARDER_PAUSED = "harder_paused"  # the coach holds the harder version back (pain, screening)
+    OFFER_TAKEN = "offer_taken"  # the person took the version the coach offered
+    OFFER_DECLINED = "offer_declined"  # "Not yet" / "Keep this one"
     BAD_COUNT = "bad_count"
     NOT_ACTIVE = "not_active"
 
@@ -87,6 +90,10 @@ class RunState:
     status: RunStatus
     levels: Mapping[str, int]  # remembered per exercise, changed only by Easier and Harder
     caps: Mapping[str, int] = field(default_factory=dict)  # the routine's limits, level_caps
+    # Exercises whose cap is the coach's, not the routine's (pain, screening, a worse day).
+    coach_caps: frozenset[str] = frozenset()
+    # What Done logs, by (exercise, level, side), where the coach set it (bot/domain/progression).
+    targets: Mapping[tuple[str, int, Side | None], int] = field(default_factory=dict)
 
     @property
     def current(self) -> Step | None:
@@ -98,6 +105,11 @@ class RunState:
     def level_of(self, exercise_id: str) -> int:
         """Return the level shown: the remembered one (else standard), within the routine's cap."""
         return min(self.levels.get(exercise_id, STANDARD), self.cap_of(exercise_id))
+
+    def done_count(self, exercise: Exercise, side: Side | None) -> int:
+        """Return what Done logs on a step: the coach's count, else the top of the dose."""
+        level = self.level_of(exercise.id)
+        return self.targets.get((exercise.id, level, side), exercise.dose_for(level).target)
 
     def cap_of(self, exercise_id: str) -> int:
         """Return the hardest level this run's routine offers of an exercise."""
@@ -174,7 +186,7 @@ def apply(
         record = SetRecord(state.index, step.exercise_id, step.side, level, SetStatus.SKIPPED, None)
         return _advance(state, record, Notice.SKIPPED)
 
-    count = exercise.dose_for(level).target if action is Action.DONE else reps
+    count = state.done_count(exercise, step.side) if action is Action.DONE else reps
     if count is None or not 1 <= count <= MAX_LOGGED_REPS:
         return Outcome(state, Notice.BAD_COUNT)
     record = SetRecord(state.index, step.exercise_id, step.side, level, SetStatus.DONE, count)
@@ -202,7 +214,8 @@ def _change_level(state: RunState, exercise_id: str, level: int, action: Action)
         if level >= HARDER:
             return Outcome(state, Notice.AT_HARDEST)
         if level >= state.cap_of(exercise_id):
-            return Outcome(state, Notice.DESK_CAP)
+            paused = exercise_id in state.coach_caps
+            return Outcome(state, Notice.HARDER_PAUSED if paused else Notice.DESK_CAP)
         new_level, notice = level + 1, Notice.HARDER
     levels = {**state.levels, exercise_id: new_level}
     return Outcome(_bump(state, levels=levels), notice, level_change=(exercise_id, new_level))

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import Metrics
 from bot.services.checkup import CheckupService
+from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
 from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
@@ -26,6 +27,7 @@ class Services:
     library: Library
     people: PeopleService
     routines: RoutineService
+    coach: CoachService
     settings: SettingsService
     reminders: ReminderService
     stats: StatsService

@@ -51,6 +51,8 @@ class Claim:
     week: WeekSummary | None = None
     # A daily reminder's "How's the hip today?": ask it, or today's answer (bot.services.hip).
     hip: HipPrompt = field(default_factory=HipPrompt)
+    # The person's first daily reminder ever: it says the safety note.
+    first: bool = False
 
     @classmethod
     def of(
@@ -158,13 +160,22 @@ class ReminderService:
 
     @staticmethod
     async def _with_hip(uow: UnitOfWork, claims: list[Claim]) -> list[Claim]:
-        """Add to each daily reminder what it says about the hip: one read for the batch."""
+        """Add to each daily reminder what it says about the hip, and whether it is the first.
+
+        Two reads for the whole batch, whatever its size.
+        """
         daily = [claim.person_id for claim in claims if claim.kind == DAILY]
         if not daily:
             return claims
         latest = await prompts(uow, daily)
+        ids = [claim.delivery_id for claim in claims if claim.kind == DAILY]
+        reminded = await uow.deliveries.reminded_before(daily, ids)
         return [
-            replace(claim, hip=prompt(latest.get(claim.person_id), claim.local_date))
+            replace(
+                claim,
+                hip=prompt(latest.get(claim.person_id), claim.local_date),
+                first=claim.person_id not in reminded,
+            )
             if claim.kind == DAILY
             else claim
             for claim in claims

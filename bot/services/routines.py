@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Person, Run, SetLog
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from bot.domain import coaching_plan
+from bot.domain.coaching_plan import CapReason, RunCoaching
+from bot.domain.history import PainAnswer
 from bot.domain.run import (
     Action,
     Notice,
@@ -19,6 +22,7 @@ from bot.domain.run import (
     RunStatus,
     SetRecord,
     SetStatus,
+    Step,
     apply,
     decode_plan,
     encode_plan,
@@ -26,8 +30,11 @@ from bot.domain.run import (
     plan_steps,
 )
 from bot.domain.schedule import local_date
+from bot.domain.screening import may_train
 from bot.domain.streak import StreakSummary, milestones_reached, streak
 from bot.services.clock import Clock
+from bot.services.coaching import CoachingPlanner
+from bot.services.hip import gentlest_today
 from bot.services.people import PeopleService, PersonRef
 from bot.services.records import set_record
 from bot.services.training import done_days, schedule_of
@@ -60,6 +67,19 @@ class RunView:
     # live run needs none of them, and reading them is a query on every press.
     records: tuple[SetRecord, ...]
     message_id: int | None
+    coaching: RunCoaching = field(default_factory=RunCoaching)
+    # The end-of-run "Any pain?" answer and the exercise picked, once the run is over.
+    check_in: tuple[PainAnswer, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """A run started (or the one a repeated tap opened), or why none was: the screening."""
+
+    view: RunView | None
+    is_new: bool
+    # The first-use screening must be answered (or changed) before any routine starts.
+    needs_screening: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,28 +119,43 @@ class RoutineService:
         self._library = library
         self._people = people
         self._clock = clock
+        self.planner = CoachingPlanner(library)
 
-    async def start(self, ref: PersonRef, routine_id: str) -> tuple[RunView, bool]:
+    async def start(self, ref: PersonRef, routine_id: str) -> StartResult:
         """Open a run of a routine; return it and whether it is new.
 
         A run still in progress is stopped first, so a person has one live run. A repeated
         tap on a start button returns the untouched run the first tap opened. Starting a
         routine is a choice the person makes: it registers someone unknown, without reminders.
+        Nobody starts before the first-use screening is answered with a go-ahead. The coach's
+        plan for the run (versions, Done's counts, offers, notes) is made here, once.
         """
         routine = self._library.routine(routine_id)
         now = self._clock()
         async with self._units() as uow:
             person = await self._people.join_in(uow, ref, reminders_on=False)
+            if not may_train(person.screening):
+                await uow.commit()
+                return StartResult(None, False, needs_screening=True)
             current = await uow.runs.active(person.id)
             if current is not None:
                 untouched = current.version == 0 and current.routine_id == routine_id
                 if untouched and now - current.started_at < START_DEDUPE_WINDOW:
-                    return await self._view(uow, person, current), False
+                    return StartResult(await self.view_of(uow, person, current), False)
                 current.status = RunStatus.STOPPED
                 current.version += 1
                 current.finished_at = now
                 current.local_date = local_date(now, ZoneInfo(current.timezone))
-            steps = plan_steps(routine, self._library.exercises)
+            today = local_date(now, ZoneInfo(person.timezone))
+            coaching, _ = await self.planner.plan(
+                uow,
+                person,
+                routine,
+                today=today,
+                now=now,
+                gentlest_today=await gentlest_today(uow, person, today),
+            )
+            steps = with_extra_sets(plan_steps(routine, self._library.exercises), coaching)
             run = Run(
                 person_id=person.id,
                 routine_id=routine_id,
@@ -133,13 +168,18 @@ class RoutineService:
                 timezone=person.timezone,
                 started_at=now,
                 step_started_at=now,
+                coaching=coaching_plan.encode(coaching),
             )
             uow.runs.add(run)
             await uow.flush()
             logger.info("run %s started: routine %s", run.id, routine_id)
-            view = await self._view(uow, person, run)
+            view = await self.view_of(uow, person, run)
             await uow.commit()
-            return view, True
+            return StartResult(view, True)
+
+    def routine_cap(self, routine: Routine, exercise_id: str) -> int | None:
+        """Return the hardest version a routine itself offers of an exercise, if it caps one."""
+        return level_caps(routine, self._library.exercises).get(exercise_id)
 
     async def active(self, ref: PersonRef) -> RunView | None:
         """Return the person's run in progress, if any."""
@@ -148,7 +188,7 @@ class RoutineService:
             if person is None:
                 return None
             run = await uow.runs.active(person.id)
-            return None if run is None else await self._view(uow, person, run)
+            return None if run is None else await self.view_of(uow, person, run)
 
     async def attach_message(self, run_id: int, message_id: int) -> None:
         """Remember which chat message shows the run, so only that one is edited."""
@@ -197,7 +237,7 @@ class RoutineService:
         run, person = found
         if person.telegram_id != ref.telegram_id:
             return PressResult(Verdict.FOREIGN, None, None)
-        view = await self._view(uow, person, run)
+        view = await self.view_of(uow, person, run)
         if run.status != RunStatus.ACTIVE:
             return PressResult(Verdict.OVER, None, view)
         if version is not None and run.version != version:
@@ -234,11 +274,18 @@ class RoutineService:
             await uow.flush()
             if new.status is RunStatus.FINISHED:
                 finish = await self._celebrate(uow, person, run.local_date, now)
+                done = [r.exercise_id for r in records if r.status is SetStatus.DONE]
+                coaching = await self.planner.after_finish(
+                    uow, person, view.coaching, list(dict.fromkeys(done))
+                )
+                if coaching != view.coaching:
+                    run.coaching = coaching_plan.encode(coaching)
+                    view = replace(view, coaching=coaching)
         await uow.flush()
         return PressResult(
             Verdict.APPLIED,
             outcome.notice,
-            RunView(run.id, view.routine, new, records, run.message_id),
+            replace(view, state=new, records=records, message_id=run.message_id),
             finish,
             outcome.record,
         )
@@ -264,27 +311,55 @@ class RoutineService:
         recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
         return FinishFacts(after, recorded)
 
-    async def _view(self, uow: UnitOfWork, person: Person, run: Run) -> RunView:
+    async def view_of(self, uow: UnitOfWork, person: Person, run: Run) -> RunView:
+        """Return a run as the interface shows it (the sets and check-in once it is over)."""
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
         levels = await uow.levels.of(person.id, exercise_ids)
         routine = self._library.routine(run.routine_id)
+        coaching = coaching_plan.decode(run.coaching)
+        caps = level_caps(routine, self._library.exercises)
+        for exercise_id, cap in coaching.caps().items():
+            caps[exercise_id] = min(cap, caps.get(exercise_id, cap))
         state = RunState(
             steps=steps,
             index=run.step_index,
             version=run.version,
             status=RunStatus(run.status),
             levels=levels,
-            caps=level_caps(routine, self._library.exercises),
+            caps=caps,
+            coach_caps=frozenset(
+                e
+                for e, plan in coaching.exercises.items()
+                if plan.cap_reason not in (None, CapReason.DESK)
+            ),
+            targets=coaching.targets(),
         )
-        records = await self._records(uow, run) if state.status is not RunStatus.ACTIVE else ()
-        return RunView(run.id, routine, state, records, run.message_id)
+        records: tuple[SetRecord, ...] = ()
+        check_in = None
+        if state.status is not RunStatus.ACTIVE:
+            records = await self._records(uow, run)
+            row = await uow.check_ins.of_run(run.id)
+            check_in = None if row is None else (PainAnswer(row.answer), row.exercise_id)
+        return RunView(run.id, routine, state, records, run.message_id, coaching, check_in)
 
     @staticmethod
     async def _records(uow: UnitOfWork, run: Run) -> tuple[SetRecord, ...]:
         # Every logged set bumps the version: a run still at version 0 has none to read.
         logs = await uow.sets.of_run(run.id) if run.version else []
         return tuple(set_record(log) for log in logs)
+
+
+def with_extra_sets(steps: tuple[Step, ...], coaching: RunCoaching) -> tuple[Step, ...]:
+    """Return the steps with each accepted extra set right after its exercise's last step."""
+    out: list[Step] = []
+    for index, step in enumerate(steps):
+        out.append(step)
+        extra = coaching.of(step.exercise_id).extra_side
+        last = index + 1 == len(steps) or steps[index + 1].exercise_id != step.exercise_id
+        if last and extra is not None:
+            out.append(Step(step.exercise_id, extra))
+    return tuple(out)
 
 
 def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> SetLog:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.db.models import Person
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.domain.schedule import EVERY_DAY, WORKDAYS, days_to_mask, local_date, mask_to_days
+from bot.domain.screening import Screening
 from bot.domain.zones import zone_info
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
@@ -33,6 +34,7 @@ class ReminderSettings:
     blocked: bool
     next_local: datetime | None  # the next reminder in the person's zone
     now_local: datetime
+    screening: Screening | None = None  # the first-use hip question's answer
 
 
 class SettingsService:
@@ -187,6 +189,7 @@ class SettingsService:
             blocked=person.blocked,
             next_local=next_local,
             now_local=now.astimezone(zone),
+            screening=Screening(person.screening) if person.screening else None,
         )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.models import Delivery, Person
-from bot.sandbox.double import BotApiDouble
+from bot.sandbox.double import BotApiDouble, CallbackAnswer
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import library
 from handlers.reminders import ReminderPace, send_due
@@ -95,3 +95,21 @@ async def load_due_people(
                 for i in range(count)
             ],
         )
+
+
+async def start_routine(person: SandboxPerson, label: str) -> CallbackAnswer:
+    """Press a routine's start button and, the first time, answer the screening with No.
+
+    Before the first routine the coach asks about hip surgery and hip pain once; a No starts
+    the routine that was asked for (the toast says so), as the tap alone does afterwards.
+    """
+    answer = await person.press(label)
+    if person.last.html == T.screening_question:
+        answer = await person.press(T.btn_screening_no)
+    return answer
+
+
+# The first daily reminder a person gets repeats the safety note, as the text reads it.
+FIRST_REMINDER_SAFETY = "\n\n" + T.first_run_safety.replace("<b>", "").replace("</b>", "").format(
+    safety=library().guide.safety
+)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import ExerciseLevel, SetLog
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import library
-from tests.e2e.helpers import join
+from tests.e2e.helpers import join, start_routine
 
 LIB = library()
 T = LIB.texts
@@ -24,7 +24,9 @@ DESK_CAP = (
 async def start(person: SandboxPerson, routine_id: str) -> None:
     routine = LIB.routine(routine_id)
     await person.send("/routine")
-    await person.press(T.routine_button.format(title=routine.title, minutes=routine.minutes))
+    await start_routine(
+        person, T.routine_button.format(title=routine.title, minutes=routine.minutes)
+    )
 
 
 async def skip(person: SandboxPerson, steps: int) -> None:

@@ -132,6 +132,10 @@ async def test_a_busy_group_gets_one_pointer(sandbox: Sandbox) -> None:
     assert len(group.bot_messages) == 1
 
 
+# The flooding chat's replies are paced (bot/rate_limit.py): a few dozen keep the test short.
+FLOOD = 60
+
+
 @pytest.fixture
 async def four_slots(database_url: str) -> AsyncIterator[Sandbox]:
     """A bot that handles at most four updates at once."""
@@ -145,13 +149,13 @@ async def test_a_flood_from_one_chat_stalls_nobody_else(four_slots: Sandbox) -> 
     flooder = bot.double.user(4701, "Flo")
     other = bot.person(4702, "Ada")
     await other.send("/start")
-    flood = [await flooder.send("/help") for _ in range(150)]
+    flood = [await flooder.send("/help") for _ in range(FLOOD)]
     asked = await other.raw.send("/about")
     await bot.wait_handled(asked, timeout=30)
     answered_before = len(flooder.bot_messages)
     assert other.last.text.startswith("<b>") or other.last.text, "Ada got her answer"
     # The flood's updates queue behind each other in their own chat, never in front of Ada:
     # with four slots, yesterday's processor let the flood hold all four while they waited.
-    assert answered_before < 30, f"Ada waited for {answered_before} of the flood's 150"
+    assert answered_before < 20, f"Ada waited for {answered_before} of the flood's {FLOOD}"
     await asyncio.gather(*(bot.wait_handled(u, timeout=60) for u in flood))
-    assert len(flooder.bot_messages) == 150, "the flood itself was answered in full"
+    assert len(flooder.bot_messages) == FLOOD, "the flood itself was answered in full"

@@ -18,7 +18,7 @@ from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import library
 from handlers.callback_data import HipAnswer, RestDay, pack
 from tests.conftest import FakeClock
-from tests.e2e.helpers import deliveries, join, person_row, sweep
+from tests.e2e.helpers import FIRST_REMINDER_SAFETY, deliveries, join, person_row, sweep
 
 LIB = library()
 T = LIB.texts
@@ -117,6 +117,7 @@ async def test_the_reminder_after_pain_asks_and_worse_offers_a_rest_day_that_kee
         T.reminder_text.format(
             name="P2101", routine=DESK.title, minutes=DESK.minutes, streak="🔥 Your streak: 1 day. "
         )
+        + FIRST_REMINDER_SAFETY  # the person's first reminder says the safety note
         + "\n\n🩹 After your last session you mentioned pain. "
         + QUESTION
     )

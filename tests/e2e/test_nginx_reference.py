@@ -51,6 +51,7 @@ ENV_FILE = DEPLOY / "mobility-coach.env"
 UNIT = DEPLOY / "mobility-coach@.service"
 TOKEN = "424242:" + "A" * 35  # the shape BotFather gives
 DESK = library().routine("desk")
+T = library().texts
 
 
 # --- The guide shows the files as they are, and the environment file reads the same everywhere
@@ -342,6 +343,9 @@ async def routine_with_a_kill_mid_update(double, router, proxy, processes, probe
     await ada.send("/routine")
     await router.pump()
     await ada.press(f"{DESK.title} · {DESK.minutes} min")
+    await router.pump()
+    # The first routine: the one-time hip question first; No starts it.
+    await ada.press(T.btn_screening_no)
     await router.pump()
     sets = 0
     while (done := next((b for b in buttons(ada) if b.startswith("✅ Done")), None)) is not None:

@@ -16,8 +16,9 @@ DESK = library().routine("desk")
 def test_offline_chat_completes_a_routine(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     steps = 2 * len(DESK.exercises)
-    # /routine, the first routine, then Done (button 1) on every step.
-    script = "/routine\n1\n" + "1\n" * steps
+    # /routine, the first routine, the one-time hip question's No (button 2), then Done
+    # (button 1) on every step.
+    script = "/routine\n1\n2\n" + "1\n" * steps
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,

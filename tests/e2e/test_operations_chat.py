@@ -12,6 +12,7 @@ from bot.db.models import Person, Run
 from bot.sandbox.harness import Sandbox
 from content import library
 from tests.e2e.conftest import make_settings
+from tests.e2e.helpers import start_routine
 
 T = library().texts
 DESK = library().routine("desk")
@@ -21,7 +22,7 @@ async def test_export_then_delete_then_export(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(1201, "Ada")
     await ada.send("/start")
     await ada.send("/routine")
-    await ada.press(f"{DESK.title} · {DESK.minutes} min")
+    await start_routine(ada, f"{DESK.title} · {DESK.minutes} min")
     dose = library().exercise(DESK.exercises[0]).dose
     await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
     await ada.send("/export")

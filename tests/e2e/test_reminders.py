@@ -11,7 +11,15 @@ from sqlalchemy import select
 from bot.db.models import Pause, Person
 from content import library
 from handlers.callback_data import Snooze, pack
-from tests.e2e.helpers import deliveries, join, person_row, reminders_in, sweep
+from tests.e2e.helpers import (
+    FIRST_REMINDER_SAFETY,
+    deliveries,
+    join,
+    person_row,
+    reminders_in,
+    start_routine,
+    sweep,
+)
 
 T = library().texts
 DESK = library().routine("desk")
@@ -105,8 +113,10 @@ async def test_reminder_message_and_start_now_opens_the_routine_in_place(timed, 
     clock.now = datetime(2026, 3, 2, 7, 0, 30, tzinfo=UTC)
     assert await sweep(timed) == 1
     reminder = ada.last
-    assert reminder.text == T.reminder_text.format(
-        name="P801", routine=DESK.title, minutes=DESK.minutes, streak=""
+    # The person's first reminder: the safety note comes with it (the coaching issue).
+    assert reminder.text == (
+        T.reminder_text.format(name="P801", routine=DESK.title, minutes=DESK.minutes, streak="")
+        + FIRST_REMINDER_SAFETY
     )
     assert reminder.button_texts == [
         T.btn_start_now,
@@ -114,7 +124,7 @@ async def test_reminder_message_and_start_now_opens_the_routine_in_place(timed, 
         T.btn_snooze_60,
         T.btn_not_today,
     ]
-    await ada.press(T.btn_start_now)
+    await start_routine(ada, T.btn_start_now)
     assert ada.last.message_id == reminder.message_id, "the reminder became the routine"
     assert ada.last.text.startswith(library().exercise(DESK.exercises[0]).name)
 
@@ -157,7 +167,7 @@ async def test_no_reminder_after_training_that_day(timed, clock, db) -> None:
     clock.now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
     ada = await join(timed, 803, "Europe/Berlin", "09:00", False)
     await ada.send("/routine")
-    await ada.press(f"{DESK.title} · {DESK.minutes} min")
+    await start_routine(ada, f"{DESK.title} · {DESK.minutes} min")
     for exercise_id in DESK.exercises:
         dose = library().exercise(exercise_id).dose
         await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))

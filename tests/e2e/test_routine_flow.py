@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import ExerciseLevel, Person, Run, SetLog
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import Library, library
+from tests.e2e.helpers import start_routine
 
 LIB: Library = library()
+
 T = LIB.texts
 DESK = LIB.routine("desk")
 
@@ -50,7 +52,7 @@ async def runs(db: async_sessionmaker[AsyncSession]) -> list[Run]:
 
 async def start_desk(ada: SandboxPerson) -> None:
     await ada.send("/routine")
-    await ada.press(routine_label("desk"))
+    await start_routine(ada, routine_label("desk"))
 
 
 def data_of(ada: SandboxPerson, label: str) -> tuple[str, int]:
@@ -89,7 +91,7 @@ async def test_picker_opens_the_first_exercise_in_a_new_message(sandbox: Sandbox
     await ada.send("/routine")
     picker = ada.last
     assert picker.button_texts == [routine_label(r) for r in LIB.routines]
-    answer = await ada.press(routine_label("desk"))
+    answer = await start_routine(ada, routine_label("desk"))
     assert answer.text == T.ans_started
     step = ada.last
     assert step.message_id != picker.message_id
@@ -156,7 +158,13 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
         f"{two.dose_for(1).target} {two_unit}" in summary.text
     )
     assert "5 sets done, 1 skipped." in summary.text
-    assert summary.button_texts == [T.btn_new_routine]
+    # The end of a routine asks about pain (the coaching issue), above the way on.
+    assert summary.button_texts == [
+        T.btn_pain_none,
+        T.btn_pain_some,
+        T.btn_pain_sharp,
+        T.btn_new_routine,
+    ]
 
     rows = [(r.exercise_id, r.side, r.level, r.status, r.reps) for r in await logs(db)]
     assert rows == [
@@ -177,7 +185,7 @@ async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: San
 
     # The next routine starts with the remembered versions.
     await ada.press(T.btn_new_routine)
-    await ada.press(routine_label("desk"))
+    await start_routine(ada, routine_label("desk"))
     assert f"Version: {one.easier.name}" in ada.last.text
 
 

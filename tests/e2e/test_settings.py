@@ -10,7 +10,7 @@ from bot.db.models import Person
 from bot.domain.schedule import EVERY_DAY, WORKDAYS, days_to_mask
 from bot.sandbox.harness import Sandbox
 from content import library
-from tests.e2e.helpers import deliveries, join, person_row, reminders_in, sweep
+from tests.e2e.helpers import deliveries, join, person_row, reminders_in, start_routine, sweep
 
 T = library().texts
 
@@ -69,7 +69,7 @@ async def test_settings_buttons_change_each_setting(sandbox: Sandbox, db) -> Non
     assert "Reminder: 09:00 on Mon, Tue, Wed, Thu, Fri, Sun" in ada.last.text
     await ada.press(T.btn_set_routine)
     floor = library().routine("floor")
-    await ada.press(f"{floor.title} · {floor.minutes} min")
+    await start_routine(ada, f"{floor.title} · {floor.minutes} min")
     assert f"Routine offered: {floor.title}" in ada.last.text
     await ada.press(T.btn_set_time)
     await ada.press("06:00")

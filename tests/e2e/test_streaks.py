@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.db.models import Delivery, Milestone, Run
 from bot.sandbox.harness import SandboxPerson
 from content import library
-from tests.e2e.helpers import join, reminders_in, sweep
+from tests.e2e.helpers import join, reminders_in, start_routine, sweep
 
 LIB = library()
 T = LIB.texts
@@ -19,7 +19,7 @@ MONDAY = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 
 async def do_desk(person: SandboxPerson, *, harder_first: bool = False) -> None:
     await person.send("/routine")
-    await person.press(f"{DESK.title} · {DESK.minutes} min")
+    await start_routine(person, f"{DESK.title} · {DESK.minutes} min")
     for index in range(len(DESK.exercises)):
         if harder_first and index == 0:
             await person.press(T.btn_harder)

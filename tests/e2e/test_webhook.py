@@ -179,6 +179,10 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
             await ada.press(f"{DESK.title} · {DESK.minutes} min")
             for update in double.take_updates():
                 assert (await client.post(url, json=update, headers=headers)).status_code == 200
+            # The first routine: the one-time hip question first; No starts it.
+            await ada.press(T.btn_screening_no)
+            for update in double.take_updates():
+                assert (await client.post(url, json=update, headers=headers)).status_code == 200
             dose = library().exercise(DESK.exercises[0]).dose
             await ada.press(T.btn_done.format(count=f"{dose.target} {dose.unit}"))
             [done] = double.take_updates()

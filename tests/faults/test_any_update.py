@@ -96,6 +96,9 @@ async def reach(bot: Sandbox, person: Person, state: str, database_url: str) -> 
     if state == "picker":
         return
     await press(bot, person, DESK_LABEL)
+    last = person.last_bot_message
+    if last is not None and T.btn_screening_no in last.button_texts:
+        await press(bot, person, T.btn_screening_no)  # the one-time hip question
     if state == "finished":
         for _ in range(2 * len(DESK.exercises)):
             await press(bot, person, _done_label(person))

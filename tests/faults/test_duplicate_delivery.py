@@ -123,6 +123,11 @@ async def test_every_press_delivered_to_two_instances_at_once_counts_once(
         await ada.press_data(data, message_id=picker.message_id)
         [update] = await telegram.take(1)
         await b.handle(update)
+        # The one-time hip question before the first routine: its No starts the routine.
+        question, data = button(ada, T.btn_screening_no)
+        await ada.press_data(data, message_id=question.message_id)
+        [update] = await telegram.take(1)
+        await a.handle(update)
 
         for index, step in enumerate(STEPS):
             run_message, done = button(ada, DONE_PREFIX)

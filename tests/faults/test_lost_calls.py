@@ -11,7 +11,7 @@ from typing import Literal
 from bot.sandbox.double import Person
 from bot.sandbox.harness import Sandbox
 from tests.faults.conftest import UNHANDLED, LogRecorder, fault_settings
-from tests.faults.person import DESK, DESK_LABEL, DONE_PREFIX, LIB, T, heading
+from tests.faults.person import DESK, DESK_LABEL, DONE_PREFIX, LIB, T, cleared, heading
 
 TIMEOUT = 0.5
 
@@ -38,6 +38,7 @@ async def test_a_run_message_whose_send_timed_out_is_repaired_by_the_next_tap(
     first, then = DESK.exercises[0], DESK.exercises[1]
     async with asyncio.timeout(30), Sandbox(fault_settings(database_url, timeout=TIMEOUT)) as bot:
         ada = bot.double.user(4001, "Ada")
+        await cleared(bot, ada)
         await bot.wait_handled(await ada.send("/routine"))
         # The run's message reaches the chat, but its answer comes too late: the bot cannot
         # know which message shows the run.
@@ -70,6 +71,7 @@ async def test_a_lost_answer_does_not_keep_the_message_from_moving_on(
 ) -> None:
     async with asyncio.timeout(30), Sandbox(fault_settings(database_url, timeout=TIMEOUT)) as bot:
         ada = bot.double.user(4002, "Ada")
+        await cleared(bot, ada)
         await bot.wait_handled(await ada.send("/routine"))
         await bot.wait_handled(await ada.press(DESK_LABEL))
         message_id, _, done = run_message(ada)

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import ExerciseLevel, Run, SetLog
 from bot.db.unit_of_work import units
 from bot.domain.run import Action, Notice, RunStatus
+from bot.domain.screening import Screening
+from bot.services.coach import CoachService
 from bot.services.people import PeopleService, PersonRef
-from bot.services.routines import RoutineService, Verdict
+from bot.services.routines import RoutineService, RunView, Verdict
 from content import Library
 from tests.conftest import FakeClock
 
@@ -27,6 +29,18 @@ def service(
     )
 
 
+async def start(routines: RoutineService, ref: PersonRef, routine_id: str) -> tuple[RunView, bool]:
+    """Start a routine; the first time, answer the one-time hip question with No first."""
+    result = await routines.start(ref, routine_id)
+    if result.needs_screening:
+        people, clock = routines._people, routines._clock
+        coach = CoachService(routines._units, routines._library, people, routines, clock)
+        await coach.screen(ref, Screening.CLEAR)
+        result = await routines.start(ref, routine_id)
+    assert result.view is not None
+    return result.view, result.is_new
+
+
 async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[SetLog]:
     async with sessions() as session:
         return list((await session.scalars(select(SetLog).order_by(SetLog.id))).all())
@@ -34,7 +48,7 @@ async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[SetLog]:
 
 async def test_done_logs_one_row_with_level_and_timestamps(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, is_new = await routines.start(ADA, "desk")
+    view, is_new = await start(routines, ADA, "desk")
     assert is_new and view.state.index == 0
     clock.advance(seconds=40)
     result = await routines.press(ADA, view.run_id, 0, Action.DONE)
@@ -51,7 +65,7 @@ async def test_done_logs_one_row_with_level_and_timestamps(sessions, lib, clock)
 
 async def test_outdated_press_changes_nothing(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, _ = await routines.start(ADA, "desk")
+    view, _ = await start(routines, ADA, "desk")
     await routines.press(ADA, view.run_id, 0, Action.DONE)
     again = await routines.press(ADA, view.run_id, 0, Action.DONE)
     assert again.verdict is Verdict.OUTDATED
@@ -61,7 +75,7 @@ async def test_outdated_press_changes_nothing(sessions, lib, clock) -> None:
 
 async def test_concurrent_double_press_logs_once(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, _ = await routines.start(ADA, "desk")
+    view, _ = await start(routines, ADA, "desk")
     results = await asyncio.gather(
         *(routines.press(ADA, view.run_id, 0, Action.DONE) for _ in range(5))
     )
@@ -73,7 +87,7 @@ async def test_concurrent_double_press_logs_once(sessions, lib, clock) -> None:
 
 async def test_foreign_and_missing_runs_are_refused(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, _ = await routines.start(ADA, "desk")
+    view, _ = await start(routines, ADA, "desk")
     assert (await routines.press(BOB, view.run_id, 0, Action.DONE)).verdict is Verdict.FOREIGN
     assert (await routines.press(ADA, 99999, 0, Action.DONE)).verdict is Verdict.MISSING
     assert await rows(sessions) == []
@@ -81,14 +95,14 @@ async def test_foreign_and_missing_runs_are_refused(sessions, lib, clock) -> Non
 
 async def test_levels_are_remembered_for_the_next_run(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, _ = await routines.start(ADA, "desk")
+    view, _ = await start(routines, ADA, "desk")
     first = lib.routine("desk").exercises[0]
     result = await routines.press(ADA, view.run_id, 0, Action.EASIER)
     assert result.verdict is Verdict.APPLIED and result.view is not None
     assert result.view.state.level_of(first) == -1
     await routines.press(ADA, view.run_id, 1, Action.STOP)
     clock.advance(minutes=5)
-    again, _ = await routines.start(ADA, "full")
+    again, _ = await start(routines, ADA, "full")
     assert again.state.level_of(first) == -1
     assert again.state.level_of(lib.routine("full").exercises[1]) == 0
     async with sessions() as session:
@@ -99,7 +113,7 @@ async def test_levels_are_remembered_for_the_next_run(sessions, lib, clock) -> N
 
 
 async def test_a_new_service_carries_on_where_the_run_stood(sessions, lib, clock) -> None:
-    view, _ = await service(sessions, lib, clock).start(ADA, "desk")
+    view, _ = await start(service(sessions, lib, clock), ADA, "desk")
     await service(sessions, lib, clock).press(ADA, view.run_id, 0, Action.DONE)
     restarted = service(sessions, lib, clock)  # as after a process restart
     active = await restarted.active(ADA)
@@ -111,11 +125,11 @@ async def test_a_new_service_carries_on_where_the_run_stood(sessions, lib, clock
 
 async def test_repeated_start_reuses_the_untouched_run(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    first, new = await routines.start(ADA, "desk")
-    second, again_new = await routines.start(ADA, "desk")
+    first, new = await start(routines, ADA, "desk")
+    second, again_new = await start(routines, ADA, "desk")
     assert new and not again_new and second.run_id == first.run_id
     clock.advance(minutes=5)
-    third, third_new = await routines.start(ADA, "desk")
+    third, third_new = await start(routines, ADA, "desk")
     assert third_new and third.run_id != first.run_id
     async with sessions() as session:
         statuses = (await session.execute(select(Run.id, Run.status).order_by(Run.id))).all()
@@ -124,7 +138,7 @@ async def test_repeated_start_reuses_the_untouched_run(sessions, lib, clock) -> 
 
 async def test_a_full_run_finishes_with_one_row_per_step(sessions, lib, clock) -> None:
     routines = service(sessions, lib, clock)
-    view, _ = await routines.start(ADA, "full")
+    view, _ = await start(routines, ADA, "full")
     version = 0
     while True:
         result = await routines.press(ADA, view.run_id, version, Action.DONE)

@@ -68,9 +68,9 @@ def test_bundled_thresholds_are_the_issues() -> None:
     assert (progression.low_sessions, progression.break_days) == (2, 14)
 
 
-def test_first_time_starts_at_the_bottom_and_nothing_is_suggested() -> None:
+def test_first_time_is_the_dose_as_written_and_nothing_is_suggested() -> None:
     advice = run([])
-    assert advice.counts == {"left": 10, "right": 10}
+    assert advice.counts == {"left": 15, "right": 15}
     assert advice.suggestion is None
     assert not advice.stop_if_returns and not advice.harder_blocked
 
@@ -89,11 +89,11 @@ def test_done_reads_the_last_count_at_the_level_in_use() -> None:
     assert done_counts(history, STANDARD, SEATED) == {"left": 13, "right": 13}
     harder = Dose(min=8, max=12, unit="reps", per_side=True)
     assert done_counts(history, HARDER, harder) == {"left": 9, "right": 9}
-    assert done_counts(history, EASIER, SEATED) == {"left": 10, "right": 10}
+    assert done_counts(history, EASIER, SEATED) == {"left": 15, "right": 15}
 
 
 def test_unsided_exercise_has_one_count() -> None:
-    assert done_counts([], STANDARD, WIPERS) == {None: 10}
+    assert done_counts([], STANDARD, WIPERS) == {None: 12}
     record = SessionRecord(1, MON, STANDARD, WIPERS, {None: 11})
     assert done_counts([record], STANDARD, WIPERS) == {None: 12}
 

@@ -102,3 +102,31 @@ class DeliveryRepository:
             .group_by(Delivery.status)
         )
         return {str(status): int(count) for status, count in rows.all()}
+
+    async def reminded_before(
+        self, person_ids: Sequence[int], excluding: Sequence[int]
+    ) -> set[int]:
+        """Return who of these people already had a daily reminder reach them (one statement).
+
+        excluding: the deliveries being claimed now, which do not count.
+        """
+        if not person_ids:
+            return set()
+        reached = [
+            DeliveryStatus.SENDING,
+            DeliveryStatus.SENT,
+            DeliveryStatus.SNOOZED,
+            DeliveryStatus.DISMISSED,
+            DeliveryStatus.UNKNOWN,
+        ]
+        rows = await self._session.scalars(
+            select(Delivery.person_id)
+            .where(
+                Delivery.person_id.in_(list(person_ids)),
+                Delivery.kind == DeliveryKind.DAILY,
+                Delivery.status.in_(reached),
+                Delivery.id.not_in(list(excluding)),
+            )
+            .distinct()
+        )
+        return set(rows.all())

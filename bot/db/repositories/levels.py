@@ -58,3 +58,29 @@ class LevelRepository:
                     set_={"level": level, "start_level": level, "updated_at": now},
                 )
             )
+
+    async def standings(
+        self, person_id: int, exercise_ids: Iterable[str]
+    ) -> dict[str, ExerciseLevel]:
+        """Return the person's rows for these exercises (version and the coach's markers)."""
+        rows = await self._session.scalars(
+            select(ExerciseLevel).where(
+                ExerciseLevel.person_id == person_id,
+                ExerciseLevel.exercise_id.in_(list(exercise_ids)),
+            )
+        )
+        return {row.exercise_id: row for row in rows.all()}
+
+    async def mark(
+        self, person_id: int, exercise_id: str, now: datetime, **values: int | str | None
+    ) -> None:
+        """Set some of an exercise's columns (a marker, the extra set), inserting the row if new."""
+        insert = insert_for(self._session)
+        statement = insert(ExerciseLevel).values(
+            person_id=person_id, exercise_id=exercise_id, level=0, updated_at=now, **values
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["person_id", "exercise_id"], set_={"updated_at": now, **values}
+            )
+        )

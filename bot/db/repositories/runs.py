@@ -132,3 +132,16 @@ class RunRepository:
             .where(Run.status == RunStatus.FINISHED, Run.finished_at >= since)
         )
         return int(count or 0)
+
+    async def latest_ended(self, person_id: int) -> int | None:
+        """Return the id of the person's latest finished or stopped run, if any."""
+        return await self._session.scalar(
+            select(func.max(Run.id)).where(
+                Run.person_id == person_id,
+                Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
+            )
+        )
+
+    async def any_of(self, person_id: int) -> bool:
+        """Return whether the person ever started a run."""
+        return bool(await self._session.scalar(select(exists().where(Run.person_id == person_id))))

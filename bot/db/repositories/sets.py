@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import SetLog
-from bot.domain.run import SetStatus
+from bot.db.models import Run, SetLog
+from bot.domain.run import RunStatus, SetStatus
 
 
 class SetRepository:
@@ -46,3 +46,46 @@ class SetRepository:
             )
         )
         return [(exercise_id, reps) for exercise_id, reps in rows.all()]
+
+    async def done_history(
+        self, person_id: int, exercise_ids: Sequence[str], runs: int
+    ) -> list[tuple[int, date, str, str | None, int, int]]:
+        """Return the sets done of these exercises in the person's latest ended runs.
+
+        Rows (run id, run's local day, exercise id, side, level, count), oldest set first,
+        from at most `runs` runs per call (newest first): what the coaching rules read.
+        """
+        latest = (
+            select(Run.id)
+            .where(
+                Run.person_id == person_id,
+                Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
+                Run.local_date.is_not(None),
+            )
+            .order_by(Run.id.desc())
+            .limit(runs)
+            .scalar_subquery()
+        )
+        rows = await self._session.execute(
+            select(
+                SetLog.run_id,
+                Run.local_date,
+                SetLog.exercise_id,
+                SetLog.side,
+                SetLog.level,
+                SetLog.reps,
+            )
+            .join(Run, Run.id == SetLog.run_id)
+            .where(
+                SetLog.person_id == person_id,
+                SetLog.status == SetStatus.DONE,
+                SetLog.exercise_id.in_(list(exercise_ids)),
+                SetLog.run_id.in_(latest),
+            )
+            .order_by(SetLog.run_id, SetLog.step_index)
+        )
+        return [
+            (run_id, day, exercise_id, side, level, reps or 0)
+            for run_id, day, exercise_id, side, level, reps in rows.all()
+            if day is not None
+        ]
