@@ -320,6 +320,10 @@ class Texts(_Frozen):
     side_word_left: str
     side_word_right: str
     ans_checkin_saved: str
+    history_pain: str
+    history_pain_none: str
+    history_pain_some: str
+    history_pain_sharp: str
 
     @field_validator("side_names")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.history import PainAnswer
 from bot.domain.pain import HipToday
 from bot.domain.run import RunStatus, SetStatus
 from bot.domain.streak import DayMark, Mark, StreakSummary
@@ -116,12 +117,31 @@ def _session_line(library: Library, session: Session) -> str:
         if session.status is RunStatus.FINISHED
         else texts.history_status_stopped
     )
-    return texts.history_session.format(
+    line = texts.history_session.format(
         date=session.local_date.isoformat(),
         routine=fill("{t}", t=library.routine(session.routine_id).title),
         status=status,
         details="; ".join(parts) or "—",
     )
+    return line + _pain_note(library, session)
+
+
+def _pain_note(library: Library, session: Session) -> str:
+    """Return what the check-in said after a session, e.g. ' · pain: sharp (Seated ...)'."""
+    if session.pain is None:
+        return ""
+    texts = library.texts
+    answer, exercise_id = session.pain
+    word = {
+        PainAnswer.NO_PAIN: texts.history_pain_none,
+        PainAnswer.SOME: texts.history_pain_some,
+        PainAnswer.SHARP: texts.history_pain_sharp,
+    }.get(answer)
+    if word is None:
+        return ""
+    if exercise_id is not None and exercise_id in library.exercises:
+        word = f"{word} ({library.exercise(exercise_id).name})"
+    return fill(texts.history_pain, pain=word)
 
 
 def _hip_line(library: Library, checks: tuple[HipCheck, ...]) -> str:

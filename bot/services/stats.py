@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db.unit_of_work import UnitOfWorkFactory
+from bot.domain.history import PainAnswer
 from bot.domain.pain import HipToday
 from bot.domain.run import RunStatus, SetRecord
 from bot.domain.schedule import local_date
@@ -50,6 +51,8 @@ class Session:
     local_date: date
     status: RunStatus
     records: tuple[SetRecord, ...]
+    # The end-of-routine check-in: the answer and the exercise named, if the person answered.
+    pain: tuple[PainAnswer, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,16 @@ class StatsService:
             joined = local_date(person.created_at, zone)
             marks = day_marks(days, schedule, first, today, today, joined=joined)
             sessions: list[Session] = []
-            for run in await uow.runs.ended(person.id, HISTORY_SESSIONS * 3):
+            ended = await uow.runs.ended(person.id, HISTORY_SESSIONS * 3)
+            check_ins = await uow.check_ins.of_runs([run.id for run in ended])
+            for run in ended:
                 records = tuple(set_record(log) for log in await uow.sets.of_run(run.id))
+                row = check_ins.get(run.id)
+                pain = None if row is None else (PainAnswer(row.answer), row.exercise_id)
                 if records and run.local_date is not None:
-                    sessions.append(Session(run.routine_id, run.local_date, run.status, records))
+                    sessions.append(
+                        Session(run.routine_id, run.local_date, run.status, records, pain)
+                    )
                 if len(sessions) == HISTORY_SESSIONS:
                     break
             totals: Counter[str] = Counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -124,6 +125,15 @@ async def test_sharp_pain_steps_down_and_the_next_reminder_asks(timed, clock, db
     assert SEATED.easier.name in ada.last.text
     assert "Easier version today: you reported sharp pain in this last time" in ada.last.text
     assert (await levels(db, 6003))["seated_ir"].level == STANDARD - 1
+
+    # The answer is the person's data: /history shows it, /export holds it.
+    await ada.send("/history")
+    assert "pain: sharp (Seated internal rotation)" in ada.last.text
+    await ada.send("/export")
+    exported = json.loads(ada.raw.bot_messages[-2].document or b"{}")
+    assert [(c["answer"], c["exercise_id"]) for c in exported["check_ins"]] == [
+        ("sharp", "seated_ir")
+    ]
 
 
 async def test_pain_in_three_sessions_suggests_a_therapist(timed, clock, db) -> None:
