@@ -159,13 +159,10 @@ class CoachService:
         """
         now = self._clock()
         async with self._units() as uow:
-            found = await uow.runs.lock(run_id)
-            if found is None:
-                return CoachAnswer(Answered.MISSING)
-            run, person = found
-            if person.telegram_id != ref.telegram_id:
-                return CoachAnswer(Answered.FOREIGN)
-            view = await self._routines.view_of(uow, person, run)
+            found = await self._locked(uow, ref, run_id)
+            if isinstance(found, CoachAnswer):
+                return found
+            run, person, view = found
             done = list(
                 dict.fromkeys(r.exercise_id for r in view.records if r.status is SetStatus.DONE)
             )
@@ -207,13 +204,10 @@ class CoachService:
         """Take or decline one extra set next time on the side the summary found behind."""
         now = self._clock()
         async with self._units() as uow:
-            found = await uow.runs.lock(run_id)
-            if found is None:
-                return CoachAnswer(Answered.MISSING)
-            run, person = found
-            if person.telegram_id != ref.telegram_id:
-                return CoachAnswer(Answered.FOREIGN)
-            view = await self._routines.view_of(uow, person, run)
+            found = await self._locked(uow, ref, run_id)
+            if isinstance(found, CoachAnswer):
+                return found
+            run, person, view = found
             gap = view.coaching.imbalance
             if gap is None or gap.status is not OfferStatus.OPEN:
                 return CoachAnswer(Answered.STALE, view)
@@ -227,20 +221,29 @@ class CoachService:
             await uow.commit()
             return CoachAnswer(Answered.SAVED, replace(view, coaching=coaching))
 
-    async def _live(
-        self, uow: UnitOfWork, ref: PersonRef, run_id: int, version: int
+    async def _locked(
+        self, uow: UnitOfWork, ref: PersonRef, run_id: int
     ) -> tuple[Run, Person, RunView] | CoachAnswer:
-        """Lock a live run at the version the button was drawn for, or say why not."""
+        """Lock the person's run and return it with its view, or say why not."""
         found = await uow.runs.lock(run_id)
         if found is None:
             return CoachAnswer(Answered.MISSING)
         run, person = found
         if person.telegram_id != ref.telegram_id:
             return CoachAnswer(Answered.FOREIGN)
-        view = await self._routines.view_of(uow, person, run)
+        return run, person, await self._routines.view_of(uow, person, run)
+
+    async def _live(
+        self, uow: UnitOfWork, ref: PersonRef, run_id: int, version: int
+    ) -> tuple[Run, Person, RunView] | CoachAnswer:
+        """Lock a live run at the version the button was drawn for, or say why not."""
+        found = await self._locked(uow, ref, run_id)
+        if isinstance(found, CoachAnswer):
+            return found
+        run, _, view = found
         if run.status != RunStatus.ACTIVE or run.version != version:
             return CoachAnswer(Answered.STALE, view)
-        return run, person, view
+        return found
 
     async def _save(
         self, uow: UnitOfWork, run: Run, person: Person, coaching: RunCoaching
