@@ -181,9 +181,8 @@ async def _migrate(settings: Settings) -> int:
 
 async def _check(settings: Settings, webhook: bool) -> int:
     """Print one line per check; exit 1 when one fails (the database, the webhook's settings)."""
-    from sqlalchemy import text
-
-    from bot.db.engine import create_engine
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.unit_of_work import units
 
     # With --webhook, what `run --webhook` would refuse to start without is an error too.
     problem = settings.webhook_problem() if webhook else None
@@ -193,8 +192,8 @@ async def _check(settings: Settings, webhook: bool) -> int:
     print(f"telegram token: {token}")
     engine = create_engine(settings.database_url)
     try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with units(create_sessionmaker(engine))() as uow:
+            await uow.ping()
     except Exception as error:  # report any failure to connect as one line
         print(f"database: unreachable ({type(error).__name__})")
         failed = True
