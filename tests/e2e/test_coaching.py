@@ -219,3 +219,27 @@ async def test_a_lagging_side_is_said_and_an_extra_set_offered(timed, clock, db)
     await ada.press(done_button(ada))
     await ada.press(done_button(ada))
     assert ada.last.text.startswith(f"{SEATED.name} — Left foot{T.extra_set_mark}")
+
+
+async def test_after_a_long_break_a_moved_up_exercise_starts_one_lower(timed, clock, db) -> None:
+    clock.now = MONDAY
+    ada = timed.person(6008, "Ada")
+    await ada.send("/start")
+    for day in range(2):
+        clock.now = MONDAY + timedelta(days=day)
+        await desk(ada)
+        await ada.press(T.btn_pain_none)
+    clock.now = MONDAY + timedelta(days=2)
+    await ada.send("/routine")
+    await ada.press(DESK_LABEL)
+    await ada.press(T.btn_offer_up_take)
+    while any(b.startswith("✅ Done") for b in ada.last.button_texts):
+        await ada.press(done_button(ada))
+    assert (await levels(db, 6008))["seated_ir"].level == HARDER
+    # Sixteen days later the harder version waits: the first session back starts one lower.
+    clock.now = MONDAY + timedelta(days=18)
+    await ada.send("/routine")
+    await ada.press(DESK_LABEL)
+    assert "Welcome back! After 16 days away, this starts one version lower." in ada.last.text
+    assert SEATED.standard.name in ada.last.text
+    assert (await levels(db, 6008))["seated_ir"].level == STANDARD
