@@ -346,8 +346,11 @@ def _fairness_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str,
         "and order, comes from the bot process (`botproc --handled`: the handler's start and "
         "end, inside the processor's chat turn and slot). A flood is *served in full, in "
         "order* when every update of it was handled, in the order sent, and (private) every "
-        "press was applied and answered. Bot CPU is the bot process's CPU time over the rounds "
-        "(the pauses left out) per second. Each setting is one bot process: "
+        "press was applied. A private chat's calls are paced (bot/rate_limit.py: a burst of 10, "
+        "then 5 a second), so a flood of 150 presses takes about half a minute, longer than "
+        "Telegram waits for a press's answer (about 15 s): its last presses are applied but "
+        "their spinners time out, which the table counts. Bot CPU is the bot process's CPU "
+        "time over the rounds (the pauses left out) per second. Each setting is one bot process: "
         + ", ".join(
             f"{s['kind']} with CONCURRENT_UPDATES={s['concurrent_updates']} "
             f"({s['samples']} of the others' updates per case)"

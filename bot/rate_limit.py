@@ -32,14 +32,20 @@ class FairRateLimiter(AIORateLimiter):
         self._private: dict[int, AsyncLimiter] = {}
 
     def _private_limiter(self, chat_id: int) -> AsyncLimiter:
-        if len(self._private) > KEEP_LIMITERS:
-            # A limiter back at full capacity holds nothing worth keeping.
-            for key, limiter in list(self._private.items()):
-                if key != chat_id and limiter.has_capacity(limiter.max_rate):
-                    del self._private[key]
-        if chat_id not in self._private:
-            self._private[chat_id] = AsyncLimiter(PRIVATE_BURST, PRIVATE_BURST / PRIVATE_RATE)
-        return self._private[chat_id]
+        """Return the chat's limiter, kept in order of last use (the oldest first)."""
+        limiter = self._private.pop(chat_id, None)
+        if limiter is None:
+            limiter = AsyncLimiter(PRIVATE_BURST, PRIVATE_BURST / PRIVATE_RATE)
+        self._private[chat_id] = limiter  # now the most recently used
+        # Forget idle chats from the oldest end, while they are back at full capacity (they hold
+        # nothing worth keeping): amortised O(1) a call, where a sweep over all of them on every
+        # call stalled the event loop that paces a fan-out of reminders to thousands of chats.
+        while len(self._private) > KEEP_LIMITERS:
+            oldest = next(iter(self._private))
+            if oldest == chat_id or not self._private[oldest].has_capacity(PRIVATE_BURST):
+                break
+            del self._private[oldest]
+        return limiter
 
     async def process_request(
         self,

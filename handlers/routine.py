@@ -46,10 +46,11 @@ async def start_routine(
         return
     started = await services.routines.start(ref, routine_id)
     view = started.view
-    if view is None:  # the first-use screening comes first, in a message of its own
+    if view is None:
+        # The first-use screening comes first, in this message: its No starts the routine
+        # here (one call each, as a start without the question costs).
         await answer(query)
-        await drop_keyboard(query)
-        await reply_to_query(query, coach_screens.screening_question(services.library, routine_id))
+        await edit(query, coach_screens.screening_question(services.library, routine_id))
         return
     if not started.is_new and view.message_id is not None:
         await answer(query, services.library.texts.ans_already_started)

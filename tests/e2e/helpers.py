@@ -113,3 +113,11 @@ async def start_routine(person: SandboxPerson, label: str) -> CallbackAnswer:
 FIRST_REMINDER_SAFETY = "\n\n" + T.first_run_safety.replace("<b>", "").replace("</b>", "").format(
     safety=library().guide.safety
 )
+
+
+async def cleared(person: SandboxPerson) -> None:
+    """Register the person and answer the one-time hip question with No from /settings."""
+    await person.send("/start")
+    await person.send("/settings")
+    await person.press(T.btn_set_screening)
+    await person.press(T.btn_screening_no)

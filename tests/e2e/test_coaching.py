@@ -194,8 +194,10 @@ async def test_screening_yes_then_gentlest_versions_only(sandbox: Sandbox, db) -
     assert row is not None and row.screening == "not_now" and not row.reminders_on
     assert row.next_reminder_at is None and sets == []
     default = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
-    await bob.press(default, message_id=bob.raw.bot_messages[0].message_id)
-    assert bob.last.html == T.screening_question, "asked again, nothing starts"
+    welcome = bob.raw.bot_messages[0].message_id
+    await bob.press(default, message_id=welcome)
+    [asked] = [m for m in bob.raw.bot_messages if m.message_id == welcome]
+    assert asked.html == T.screening_question, "asked again, nothing starts"
 
 
 async def test_a_lagging_side_is_said_and_an_extra_set_offered(timed, clock, db) -> None:
@@ -243,3 +245,18 @@ async def test_after_a_long_break_a_moved_up_exercise_starts_one_lower(timed, cl
     assert "Welcome back! After 16 days away, this starts one version lower." in ada.last.text
     assert SEATED.standard.name in ada.last.text
     assert (await levels(db, 6008))["seated_ir"].level == STANDARD
+
+
+async def test_a_worse_day_brings_the_gentlest_versions(timed, clock, db) -> None:
+    clock.now = MONDAY
+    ada = await join(timed, 6009, "Europe/Berlin", "09:00", True)
+    await desk(ada)
+    await ada.press(T.btn_pain_some)
+    await ada.press(T.btn_pain_unsure)
+    clock.now = MONDAY + timedelta(days=1, hours=2, seconds=5)  # Tuesday 09:00:05
+    assert await sweep(timed) == 1
+    await ada.press("😣 Worse")
+    await start_routine(ada, T.btn_start_now)
+    assert SEATED.easier.name in ada.last.text
+    assert (await ada.press(T.btn_harder)).text == T.ans_harder_hip_today
+    assert SEATED.easier.name in ada.last.text

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import ExerciseLevel, Person, Run, SetLog
 from bot.sandbox.harness import Sandbox, SandboxPerson
 from content import Library, library
-from tests.e2e.helpers import start_routine
+from tests.e2e.helpers import cleared, start_routine
 
 LIB: Library = library()
 
@@ -88,6 +88,7 @@ async def test_start_welcomes_with_safety_note_and_next_steps(sandbox: Sandbox, 
 
 async def test_picker_opens_the_first_exercise_in_a_new_message(sandbox: Sandbox) -> None:
     ada = sandbox.person(502)
+    await cleared(ada)  # the hip question answered: the start goes straight to the routine
     await ada.send("/routine")
     picker = ada.last
     assert picker.button_texts == [routine_label(r) for r in LIB.routines]
