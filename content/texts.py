@@ -60,6 +60,9 @@ class Texts(_Frozen):
     # Walkthrough
     step_progress: str
     side_names: dict[SideNaming, SideNames]
+    # Words on the exercise animations: cue key -> word (content/poses name the keys)
+    media_cues: dict[str, str]
+    media_both_legs: str
     units: dict[CountUnit, UnitWords]
     why_line: str
     no_equipment: str
