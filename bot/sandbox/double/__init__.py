@@ -15,6 +15,7 @@ Modules, each importing only those above it:
 - ``records``: the public records (ChatMessage, Button, CallbackAnswer, CallRecord, errors)
 - ``wire``: request decoding (query string, JSON, form and multipart bodies)
 - ``faults``: injected faults and flood limits
+- ``mp4``: the little of MP4's box structure the double reads from animations
 - ``state``: users, chats, messages, files, callback queries and the update queue
 - ``person``: the people tests drive (Person, Group, GroupMember)
 - ``methods``: the Bot API methods
@@ -31,6 +32,7 @@ from bot.sandbox.double.records import (
     CallRecord,
     ChatMessage,
     UpdateNotDeliveredError,
+    UploadRecord,
 )
 from bot.sandbox.double.server import DEFAULT_GROUP_ID, BotApiDouble
 
@@ -51,4 +53,5 @@ __all__ = [
     "GroupMember",
     "Person",
     "UpdateNotDeliveredError",
+    "UploadRecord",
 ]

@@ -18,15 +18,20 @@ RANDOM_FAULT_METHODS: Final = frozenset(
         "sendmessage",
         "sendphoto",
         "senddocument",
+        "sendanimation",
         "editmessagetext",
         "editmessagereplymarkup",
+        "editmessagecaption",
+        "editmessagemedia",
         "deletemessage",
         "answercallbackquery",
         "sendchataction",
     }
 )
 # Telegram counts edits, not only new messages, against a group's per-minute budget.
-GROUP_EDIT_METHODS: Final = frozenset({"editmessagetext", "editmessagereplymarkup"})
+GROUP_EDIT_METHODS: Final = frozenset(
+    {"editmessagetext", "editmessagereplymarkup", "editmessagecaption", "editmessagemedia"}
+)
 
 
 @dataclass(slots=True)

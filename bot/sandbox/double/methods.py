@@ -7,12 +7,16 @@ import json
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from bot.sandbox.double.faults import FloodLimits
+from bot.sandbox.double.mp4 import is_mp4, read_mp4
 from bot.sandbox.double.records import (
+    CAPTION_TOO_LONG,
+    MEDIA_EMPTY,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
+    WRONG_FILE_ID,
     ApiError,
     CallbackAnswer,
     JsonDict,
@@ -20,10 +24,13 @@ from bot.sandbox.double.records import (
 )
 from bot.sandbox.double.state import (
     BUTTON_ACTIONS,
+    MEDIA_KINDS,
     ChatState,
+    FileKind,
     StoredFile,
     StoredMessage,
     TelegramState,
+    is_file_id_shaped,
 )
 from bot.sandbox.double.wire import Params, Upload, peek_chat_id
 from bot.sandbox.telegram_html import (
@@ -43,6 +50,23 @@ MAX_COMMANDS: Final = 100
 CALLBACK_QUERY_TTL: Final = 15.0
 MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES: Final = 50 * 1024 * 1024
+
+# The double's own refusals for files it does not read (Telegram would take more formats).
+ANIMATION_NOT_MP4: Final = (
+    "wrong file type: the double takes MP4 animations only (no ftyp box at bytes 4..8)"
+)
+ANIMATION_WITH_SOUND: Final = (
+    "wrong file type: the MP4 has a sound track, so Telegram would show it as a video, "
+    "not a silent animation"
+)
+# The InputMedia types editMessageMedia takes, and those the double does not simulate.
+_EDIT_MEDIA_TYPES: Final[dict[str, FileKind]] = {
+    "animation": "animation",
+    "photo": "photo",
+    "document": "document",
+}
+_UNSIMULATED_MEDIA_TYPES: Final = frozenset({"video", "audio"})
+_HTTP_URL = re.compile(r"(?i)https?://")
 
 _CHAT_ACTIONS: Final = frozenset(
     {
@@ -95,11 +119,14 @@ class BotApiMethods(TelegramState):
                 ("sendMessage", self._send_message),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
+                ("editMessageCaption", self._edit_message_caption),
+                ("editMessageMedia", self._edit_message_media),
                 ("deleteMessage", self._delete_message),
                 ("answerCallbackQuery", self._answer_callback_query),
                 ("sendChatAction", self._send_chat_action),
                 ("sendPhoto", self._send_photo),
                 ("sendDocument", self._send_document),
+                ("sendAnimation", self._send_animation),
                 ("getFile", self._get_file),
             )
         }
@@ -272,6 +299,44 @@ class BotApiMethods(TelegramState):
         message.formatted, message.source, message.parse_mode = formatted, source, mode
         return self._apply_edit(message, markup)
 
+    async def _edit_message_caption(self, params: Params) -> JsonDict:
+        chat, message = self._editable(params)
+        formatted, source, mode = self._caption(params)
+        markup = self._inline_markup(params)
+        if message.kind not in MEDIA_KINDS:
+            raise bad_request("there is no caption in the message to edit")
+        if formatted == message.formatted and markup == message.markup:
+            raise bad_request(NOT_MODIFIED)
+        self._check_writable(chat)
+        self._throttle("editmessagecaption", chat)
+        message.formatted, message.source, message.parse_mode = formatted, source, mode
+        return self._apply_edit(message, markup)
+
+    async def _edit_message_media(self, params: Params) -> JsonDict:
+        chat, message = self._editable(params)
+        kind, media = self._input_media(params)
+        # The caption travels inside the InputMedia; none there leaves the message without one.
+        formatted, source, mode = self._caption(Params(media, {}))
+        markup = self._inline_markup(params)
+        if message.kind != "text" and message.kind not in MEDIA_KINDS:
+            raise bad_request("there is no media in the message to edit")
+        stored = self._file_reference(media["media"], params, kind, editing=True)
+        if not stored.file_id:
+            _apply_size_hints(stored, Params(media, {}))
+        current = message.photo or message.animation or message.document
+        if (
+            current is not None
+            and (current.kind, current.unique_id) == (stored.kind, stored.unique_id)
+            and formatted == message.formatted
+            and markup == message.markup
+        ):
+            raise bad_request(NOT_MODIFIED)
+        self._check_writable(chat)
+        self._throttle("editmessagemedia", chat)
+        _attach(message, self._register_file(stored, "editMessageMedia"))
+        message.formatted, message.source, message.parse_mode = formatted, source, mode
+        return self._apply_edit(message, markup)
+
     async def _edit_message_reply_markup(self, params: Params) -> JsonDict:
         chat, message = self._editable(params)
         markup = self._inline_markup(params)
@@ -325,14 +390,17 @@ class BotApiMethods(TelegramState):
     # ---------------------------------------------------------------- files
 
     async def _send_photo(self, params: Params) -> JsonDict:
-        return self._send_media(params, "photo")
+        return self._send_media(params, "photo", "sendPhoto")
 
     async def _send_document(self, params: Params) -> JsonDict:
-        return self._send_media(params, "document")
+        return self._send_media(params, "document", "sendDocument")
+
+    async def _send_animation(self, params: Params) -> JsonDict:
+        return self._send_media(params, "animation", "sendAnimation")
 
     async def _get_file(self, params: Params) -> JsonDict:
         file_id = params.text("file_id") or ""
-        stored = self._files.get(file_id)
+        stored = self._known_file(file_id)
         if stored is None:
             raise bad_request("invalid file_id")
         return {
@@ -342,19 +410,17 @@ class BotApiMethods(TelegramState):
             "file_path": stored.path,
         }
 
-    def _send_media(self, params: Params, kind: Literal["photo", "document"]) -> JsonDict:
+    def _send_media(self, params: Params, kind: FileKind, method: str) -> JsonDict:
         chat = self._target_chat(params)
         stored = self._incoming_file(params, kind)
-        formatted, source, mode = self._formatted(
-            params,
-            "caption",
-            "caption_entities",
-            MAX_CAPTION_LENGTH,
-            too_long="message caption is too long",
-        )
+        if not stored.file_id:
+            _apply_size_hints(stored, params)
+        formatted, source, mode = self._caption(params)
         markup = self._inline_markup(params)
         self._check_writable(chat)
         self._throttle("send" + kind, chat)
+        # Only now, with every rule passed, does the upload become a file with a file_id.
+        stored = self._register_file(stored, method)
         message = self._store_message(
             chat,
             self.bot_user,
@@ -364,29 +430,54 @@ class BotApiMethods(TelegramState):
             parse_mode=mode,
             markup=markup,
         )
-        if kind == "photo":
-            message.photo = stored
-        else:
-            message.document = stored
+        _attach(message, stored)
         return self._message_dict(message)
 
-    def _incoming_file(self, params: Params, kind: Literal["photo", "document"]) -> StoredFile:
-        """Resolve the upload of sendPhoto/sendDocument (a field or an attach:// reference)."""
+    def _caption(self, params: Params) -> tuple[FormattedText, str, str | None]:
+        """Parse ``caption`` (with ``parse_mode``) under Telegram's 1024-character limit."""
+        return self._formatted(
+            params, "caption", "caption_entities", MAX_CAPTION_LENGTH, too_long=CAPTION_TOO_LONG
+        )
+
+    def _incoming_file(self, params: Params, kind: FileKind) -> StoredFile:
+        """Resolve the file of a send: a part named like the field, attach://, or a file_id."""
         upload = params.files.get(kind)
+        if upload is not None:
+            return self._read_upload(upload, kind)
         value = params.get(kind)
-        if upload is None and isinstance(value, str) and value.startswith("attach://"):
+        if not isinstance(value, str) or not value:
+            raise bad_request(f"there is no {kind} in the request")
+        return self._file_reference(value, params, kind, editing=False)
+
+    def _file_reference(
+        self, value: str, params: Params, kind: FileKind, *, editing: bool
+    ) -> StoredFile:
+        """Resolve ``attach://<part>``, a file_id or a URL naming the file of a send or edit."""
+        if value.startswith("attach://"):
             name = value.removeprefix("attach://")
             upload = params.files.get(name)
             if upload is None:
+                if editing:
+                    raise bad_request("can't parse InputMedia: media not found")
                 raise bad_request(f"{kind} attach://{name} is not in the request")
-        if upload is not None:
-            return self._store_upload(upload, kind)
-        if not isinstance(value, str) or not value:
-            raise bad_request(f"there is no {kind} in the request")
-        # The bot only uploads; resending by file_id or by URL is not simulated.
-        raise bad_request("wrong file identifier/HTTP URL specified")
+            return self._read_upload(upload, kind)
+        if _HTTP_URL.match(value):
+            raise bad_request("failed to get HTTP URL content (the double fetches no URLs)")
+        stored = self._known_file(value)
+        if stored is None:
+            # Telegram turns the server's MEDIA_EMPTY into this text for sends only; an edit
+            # passes it on as it is. A string that is no file_id at all fails earlier, alike.
+            if editing and is_file_id_shaped(value):
+                raise bad_request(MEDIA_EMPTY)
+            raise bad_request(WRONG_FILE_ID)
+        if stored.kind != kind:
+            raise bad_request(
+                f"can't use file of type {stored.kind.capitalize()} as {kind.capitalize()}"
+            )
+        return stored
 
-    def _store_upload(self, upload: Upload, kind: Literal["photo", "document"]) -> StoredFile:
+    def _read_upload(self, upload: Upload, kind: FileKind) -> StoredFile:
+        """Check an uploaded file as Telegram would; returns it without ids (not kept yet)."""
         data = upload.data
         if not data:
             raise bad_request("file must be non-empty")
@@ -401,11 +492,56 @@ class BotApiMethods(TelegramState):
             width, height = size
             if width + height > 10000 or max(width, height) > 20 * min(width, height):
                 raise bad_request("PHOTO_INVALID_DIMENSIONS")
-            return self._register_file("photo", data, upload.filename, mime, width, height)
+            return self._new_file("photo", data, upload.filename, mime, width=width, height=height)
+        if kind == "animation":
+            # The bot's animations are H.264 MP4s; the double checks the container only.
+            if not is_mp4(data):
+                raise bad_request(ANIMATION_NOT_MP4)
+            info = read_mp4(data)
+            if info.has_sound:
+                raise bad_request(ANIMATION_WITH_SOUND)
+            name = upload.filename or "animation.mp4"
+            return self._new_file(
+                "animation",
+                data,
+                name,
+                "video/mp4",
+                width=info.width,
+                height=info.height,
+                duration=info.duration,
+            )
         name = upload.filename or "document"
         if not mime or mime == "application/octet-stream":
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return self._register_file("document", data, name, mime)
+        return self._new_file("document", data, name, mime)
+
+    @staticmethod
+    def _input_media(params: Params) -> tuple[FileKind, JsonDict]:
+        """Validate editMessageMedia's ``media`` (an InputMedia); returns (type, object)."""
+        raw = params.get("media")
+        if raw is None or raw == "":
+            raise bad_request('parameter "media" is required')
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                raise bad_request("can't parse input media JSON object") from exc
+        if not isinstance(raw, dict):
+            raise bad_request("can't parse input media JSON object")
+        kind = raw.get("type")
+        if not isinstance(kind, str):
+            raise bad_request("can't parse InputMedia: Can't find field \"type\"")
+        value = raw.get("media")
+        if not isinstance(value, str) or not value:
+            raise bad_request("can't parse InputMedia: Media is not specified")
+        if kind in _UNSIMULATED_MEDIA_TYPES:
+            raise bad_request(
+                f'can\'t parse InputMedia: type "{kind}" is not simulated by the double'
+            )
+        file_kind = _EDIT_MEDIA_TYPES.get(kind)
+        if file_kind is None:
+            raise bad_request(f'can\'t parse InputMedia: type "{kind}" is unsupported')
+        return file_kind, raw
 
     # ---------------------------------------------------------------- rules
 
@@ -531,6 +667,23 @@ def _validate_button(button: Any) -> None:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"(?i)(https?|tg|ton)://\S+$", url):
             raise bad_request("BUTTON_URL_INVALID")
+
+
+def _attach(message: StoredMessage, stored: StoredFile) -> None:
+    """Make ``stored`` the message's one file; the message's kind follows the file's."""
+    message.kind = stored.kind
+    message.photo = stored if stored.kind == "photo" else None
+    message.document = stored if stored.kind == "document" else None
+    message.animation = stored if stored.kind == "animation" else None
+
+
+def _apply_size_hints(stored: StoredFile, params: Params) -> None:
+    """Take width, height and duration the bot states for a new animation upload."""
+    if stored.kind != "animation":
+        return
+    stored.width = params.integer("width", default=stored.width) or stored.width
+    stored.height = params.integer("height", default=stored.height) or stored.height
+    stored.duration = params.integer("duration", default=stored.duration) or stored.duration
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:

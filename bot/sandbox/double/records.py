@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from bot.sandbox.telegram_html import Entity
 
@@ -14,6 +14,10 @@ NOT_MODIFIED: Final = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+# A file_id the bot was never given (or one Telegram forgot) in a send; an edit gets MEDIA_EMPTY.
+WRONG_FILE_ID: Final = "wrong file identifier/HTTP URL specified"
+MEDIA_EMPTY: Final = "MEDIA_EMPTY"
+CAPTION_TOO_LONG: Final = "message caption is too long"
 QUERY_TOO_OLD: Final = "query is too old and response timeout expired or query ID is invalid"
 BLOCKED: Final = "Forbidden: bot was blocked by the user"
 KICKED_FROM_GROUP: Final = "Forbidden: bot was kicked from the group chat"
@@ -36,6 +40,8 @@ class ChatMessage:
     ``text`` is what a person reads (the caption for media); ``html`` is the text or caption
     exactly as sent, in ``parse_mode`` (None for plain text and for the person's messages).
     ``sender_id`` tells group members apart (the bot's id for the bot's messages).
+    ``animation`` holds the bytes of an animation (a looping silent MP4); the ``*_sha256``
+    fields are the hex SHA-256 of the animation's and the photo's bytes.
     """
 
     message_id: int
@@ -52,11 +58,22 @@ class ChatMessage:
     entities: tuple[Entity, ...] = ()
     location: tuple[float, float] | None = None
     sender_id: int | None = None
+    animation: bytes | None = None
+    animation_sha256: str | None = None
+    photo_sha256: str | None = None
 
     @property
     def button_texts(self) -> list[str]:
         """Visible texts of all buttons, row by row."""
         return [button.text for row in self.buttons for button in row]
+
+
+class UploadRecord(NamedTuple):
+    """One file upload Telegram accepted: the method, the bytes' hex SHA-256 and their size."""
+
+    method: str
+    sha256: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)

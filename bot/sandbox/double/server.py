@@ -38,6 +38,7 @@ from bot.sandbox.double.records import (
     ChatMessage,
     JsonDict,
     UpdateNotDeliveredError,
+    UploadRecord,
 )
 from bot.sandbox.double.state import chat_message
 from bot.sandbox.double.wire import Params, peek_chat_id, read_request
@@ -371,6 +372,31 @@ class BotApiDouble(BotApiMethods):
         """Commands stored by setMyCommands for this scope and language."""
         return list(self._commands.get(self._commands_key(scope, language_code), []))
 
+    # ---------------------------------------------------------------- files
+
+    @property
+    def uploads(self) -> list[UploadRecord]:
+        """Files Telegram accepted as uploads, oldest first: (method, hex SHA-256, size).
+
+        Sending by file_id adds nothing here, so "the second run uploaded nothing" is
+        ``double.uploads`` not growing. A call refused by a rule or an injected error
+        uploads nothing; a "timeout" fault acts, so its upload counts.
+        """
+        return list(self._uploads)
+
+    def expire_file_ids(self, file_ids: Iterable[str] | None = None) -> int:
+        """Make Telegram forget file_ids (all it gave out so far, or just ``file_ids``).
+
+        A send by a forgotten id then gets 400 "wrong file identifier/HTTP URL specified"
+        and an editMessageMedia 400 "MEDIA_EMPTY", so the bot must upload the file again
+        (which yields a new file_id). Messages keep showing their files. Returns how many
+        ids were forgotten.
+        """
+        known = set(self._files) - self._forgotten_files
+        chosen = known if file_ids is None else known & set(file_ids)
+        self._forgotten_files |= chosen
+        return len(chosen)
+
     def count(self, method: str) -> int:
         """How many calls of ``method`` (any case) reached the double."""
         entry = self._handlers.get(method.lower())
@@ -548,7 +574,7 @@ class BotApiDouble(BotApiMethods):
         per_chat_per_second: float = 1,
         *,
         per_group_per_minute: int = 20,
-        methods: Collection[str] = ("sendMessage", "sendPhoto", "sendDocument"),
+        methods: Collection[str] = ("sendMessage", "sendPhoto", "sendDocument", "sendAnimation"),
     ) -> None:
         """Apply Telegram's flood limits: calls beyond them get 429 with an honest retry_after.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import itertools
 import re
 from collections import deque
 from collections.abc import Callable
@@ -19,10 +21,33 @@ from bot.sandbox.double.records import (
     CallbackAnswer,
     ChatMessage,
     JsonDict,
+    UploadRecord,
 )
 from bot.sandbox.telegram_html import Entity, FormattedText, utf16_len
 
 BotStatus = Literal["member", "left", "kicked"]
+FileKind = Literal["photo", "document", "animation"]
+
+# Message kinds that carry a file and a caption (editMessageCaption and editMessageMedia apply).
+MEDIA_KINDS: Final = frozenset({"photo", "document", "animation"})
+# How Telegram's file_ids start, by kind (the rest encodes the bot and the file).
+_FILE_ID_PREFIXES: Final[dict[FileKind, str]] = {
+    "photo": "AgACAgIAAxkBAAI",
+    "document": "BQACAgIAAxkBAAI",
+    "animation": "CgACAgIAAxkBAAI",
+}
+# Any file_id a double hands out, to any bot: "<prefix><scope>_<number>[_<size step>]".
+_FILE_ID_SHAPE: Final = re.compile(
+    "(?:" + "|".join(_FILE_ID_PREFIXES.values()) + r")[0-9a-f]+_\d{8}(?:_\d)?"
+)
+_FILE_FOLDERS: Final[dict[FileKind, str]] = {
+    "photo": "photos",
+    "document": "documents",
+    "animation": "animations",
+}
+# Numbers each double in the process, so one double's file_ids mean nothing to another
+# (Telegram's file_ids belong to one bot).
+_DOUBLE_NUMBERS: Final = itertools.count(1)
 
 # Update kinds Telegram leaves out unless allowed_updates names them.
 _OPT_IN_UPDATES: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -45,16 +70,19 @@ BUTTON_ACTIONS: Final = (
 
 @dataclass(slots=True)
 class StoredFile:
-    """A file the bot uploaded, kept for getFile and downloads."""
+    """A file the bot uploaded, kept for getFile, downloads and resending by file_id."""
 
+    kind: FileKind
     file_id: str
     unique_id: str
     data: bytes
+    sha256: str
     name: str | None
     mime: str | None
     width: int
     height: int
     path: str
+    duration: int = 0
 
 
 @dataclass(slots=True)
@@ -66,13 +94,14 @@ class StoredMessage:
     from_bot: bool
     sender: JsonDict
     date: int
-    kind: str  # "text", "photo", "document", "location" or "raw"
+    kind: str  # "text", "photo", "document", "animation", "location" or "raw"
     source: str
     parse_mode: str | None
     formatted: FormattedText
     markup: list[list[JsonDict]] | None = None
     photo: StoredFile | None = None
     document: StoredFile | None = None
+    animation: StoredFile | None = None
     location: tuple[float, float] | None = None
     edit_date: int | None = None
     raw: JsonDict | None = None
@@ -203,7 +232,24 @@ def chat_message(message: StoredMessage) -> ChatMessage:
         entities=message.formatted.entities,
         location=message.location,
         sender_id=sender_id if isinstance(sender_id, int) else None,
+        animation=message.animation.data if message.animation else None,
+        animation_sha256=message.animation.sha256 if message.animation else None,
+        photo_sha256=message.photo.sha256 if message.photo else None,
     )
+
+
+def is_file_id_shaped(value: str) -> bool:
+    """Whether ``value`` looks like a file_id some double handed out (to any bot)."""
+    return _FILE_ID_SHAPE.fullmatch(value) is not None
+
+
+def _animation_dict(stored: StoredFile) -> JsonDict:
+    return {
+        **_document_dict(stored),
+        "width": stored.width,
+        "height": stored.height,
+        "duration": stored.duration,
+    }
 
 
 def _document_dict(stored: StoredFile) -> JsonDict:
@@ -231,6 +277,11 @@ class TelegramState:
         self._users: dict[int, JsonDict] = {}
         self._files: dict[str, StoredFile] = {}
         self._files_by_path: dict[str, StoredFile] = {}
+        self._uploads: list[UploadRecord] = []
+        # file_ids Telegram no longer honours (expire_file_ids); the files stay in messages.
+        self._forgotten_files: set[str] = set()
+        # Part of every file_id: the bot's id and this double's number.
+        self._file_scope = f"{self.bot_id:x}{next(_DOUBLE_NUMBERS):04x}"
         self._queries: dict[str, Query] = {}
         self._query_by_update: dict[int, str] = {}
 
@@ -521,11 +572,15 @@ class TelegramState:
             data["text"] = message.formatted.text
             if entities:
                 data["entities"] = entities
-        elif message.kind in ("photo", "document"):
+        elif message.kind in MEDIA_KINDS:
             if message.photo is not None:
                 data["photo"] = self._photo_sizes(message.photo)
             if message.document is not None:
                 data["document"] = _document_dict(message.document)
+            if message.animation is not None:
+                data["animation"] = _animation_dict(message.animation)
+                # Telegram describes an animation a second time as a document.
+                data["document"] = _document_dict(message.animation)
             if message.formatted.text:
                 data["caption"] = message.formatted.text
                 if entities:
@@ -564,31 +619,51 @@ class TelegramState:
 
     # ---------------------------------------------------------------- files
 
-    def _register_file(
-        self,
-        kind: Literal["photo", "document"],
+    def _known_file(self, file_id: str) -> StoredFile | None:
+        """Return the file this bot may send by ``file_id`` now, or None."""
+        if file_id in self._forgotten_files:
+            return None
+        return self._files.get(file_id)
+
+    @staticmethod
+    def _new_file(
+        kind: FileKind,
         data: bytes,
         name: str | None,
         mime: str | None,
+        *,
         width: int = 0,
         height: int = 0,
+        duration: int = 0,
     ) -> StoredFile:
-        number = self._next_file
-        self._next_file += 1
-        prefix = "AgACAgIAAxkBAAI" if kind == "photo" else "BQACAgIAAxkBAAI"
-        folder = "photos" if kind == "photo" else "documents"
-        stored = StoredFile(
-            file_id=f"{prefix}{number:08d}",
-            unique_id=f"AQAD{number:08d}",
+        """Describe an upload; it gets its ids only once the call that brought it succeeds."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        return StoredFile(
+            kind=kind,
+            file_id="",
+            # Telegram's file_unique_id is the same for the same file, whichever bot sees it.
+            unique_id=("AQAD" if kind == "photo" else "AgAD") + sha256[:16],
             data=data,
+            sha256=sha256,
             name=name,
             mime=mime,
             width=width,
             height=height,
-            path=f"{folder}/file_{number}",
+            path="",
+            duration=duration,
         )
+
+    def _register_file(self, stored: StoredFile, method: str) -> StoredFile:
+        """Give a new upload its file_id and path, and note the upload; returns it."""
+        if stored.file_id:
+            return stored  # sent before by file_id: nothing was uploaded
+        number = self._next_file
+        self._next_file += 1
+        stored.file_id = f"{_FILE_ID_PREFIXES[stored.kind]}{self._file_scope}_{number:08d}"
+        stored.path = f"{_FILE_FOLDERS[stored.kind]}/file_{number}"
         self._files[stored.file_id] = stored
         self._files_by_path[stored.path] = stored
+        self._uploads.append(UploadRecord(method, stored.sha256, len(stored.data)))
         return stored
 
     def _photo_sizes(self, stored: StoredFile) -> list[JsonDict]:
