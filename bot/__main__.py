@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from datetime import UTC
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError
@@ -52,7 +54,40 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also check webhook mode's settings and what Telegram says of the webhook",
     )
+    media = commands.add_parser(
+        "media",
+        help="render every exercise animation (each version and side) into a folder, and exit",
+    )
+    media.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        help="where to write them (default: MEDIA_DIR, the bot's own cache)",
+    )
+    media.add_argument(
+        "--sheet",
+        type=Path,
+        metavar="PNG",
+        help="also write the contact sheet (one key frame per exercise and version) there",
+    )
+    media.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser
+
+
+def _media(settings: Settings, args: argparse.Namespace) -> int:
+    """Render every picture into a folder (and the contact sheet); print what was written."""
+    from bot.media.catalog import MediaCatalog, render_missing
+    from bot.media.sheet import save_png
+    from content import library
+
+    catalog = MediaCatalog(library(), args.directory or settings.media_dir)
+    written = render_missing(catalog, max(1, args.workers))
+    total = len(catalog.pictures())
+    print(f"{len(written)} rendered, {total - len(written)} already there, in {catalog.directory}")
+    if args.sheet is not None:
+        save_png(catalog.contact_sheet(), args.sheet)
+        print(f"contact sheet: {args.sheet}")
+    return 0
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -277,6 +312,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return int(asyncio.run(_migrate(settings)))
     if args.command == "check":
         return int(asyncio.run(_check(settings, args.webhook)))
+    if args.command == "media":
+        return _media(settings, args)
     return 2
 
 

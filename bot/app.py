@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable
@@ -21,6 +22,7 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.unit_of_work import units
 from bot.flood import FloodWatch, retry_after_of
+from bot.media.catalog import MediaCatalog
 from bot.metrics import Metrics
 from bot.rate_limit import FairRateLimiter
 from bot.services import Services
@@ -28,6 +30,7 @@ from bot.services.checkup import CheckupService
 from bot.services.clock import Clock, system_clock
 from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
+from bot.services.media import MediaService
 from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
@@ -164,9 +167,14 @@ async def _post_init(
         data_rights=DataRightsService(uow),
         operations=OperationsService(uow, clock),
         metrics=metrics,
+        media=MediaService(uow, clock),
+        catalog=MediaCatalog(lib, settings.media_dir),
         admin_ids=settings.admin_ids,
     )
     services = app.bot_data.services
+    # Render what is missing in the background (worker threads); a step that needs an
+    # animation before then renders it on the spot.
+    app.bot_data.media_warmup = asyncio.create_task(_warm(services.catalog), name="render-media")
     if reminders:
         # Announce this sender before its first sweep, so the others shrink their share.
         await services.operations.heartbeat(services.reminders.worker, role)
@@ -175,6 +183,16 @@ async def _post_init(
         [BotCommand(command, description) for command, description in lib.texts.menu.items()]
     )
     logger.info("bot ready as @%s", app.bot.username)
+
+
+async def _warm(catalog: MediaCatalog) -> None:
+    try:
+        rendered = await catalog.warm()
+    except Exception:  # a broken render must not stop the bot: steps fall back to text
+        logger.exception("rendering the exercise animations failed")
+        return
+    if rendered:
+        logger.info("rendered %s exercise pictures into %s", rendered, catalog.directory)
 
 
 def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all") -> None:
@@ -203,6 +221,10 @@ def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all")
 
 
 async def _post_shutdown(app: CoachApplication) -> None:
+    warmup, app.bot_data.media_warmup = app.bot_data.media_warmup, None
+    if warmup is not None:
+        # A render in its worker thread finishes on its own; its file is written atomically.
+        warmup.cancel()
     services = app.bot_data.services
     if services is not None:
         # The sweep has stopped (JobQueue stops before this): hand back what it claimed but

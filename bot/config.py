@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     # Addresses (or networks) of the reverse proxies whose X-Forwarded-For names the client.
     webhook_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
+    # Where the exercise animations are rendered to (once per content change, by content hash).
+    media_dir: Path = Path("data/media")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

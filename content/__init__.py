@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.body import SIDES
 from content.coaching import CoachingRules
 from content.models import (
     EASIER,
@@ -24,6 +25,7 @@ from content.models import (
     Routine,
     Variation,
 )
+from content.poses import Demo, ExerciseDemos
 from content.texts import Texts
 
 __all__ = [
@@ -62,6 +64,8 @@ class Library:
     guide: Guide
     texts: Texts
     coaching: CoachingRules
+    # How each exercise version is shown (content/poses/<exercise id>.yaml).
+    demos: dict[str, ExerciseDemos]
 
     def routine(self, routine_id: str) -> Routine:
         """Return a routine by id (KeyError when unknown)."""
@@ -104,8 +108,12 @@ def _parse(path: Path, model: type[M]) -> M:
         raise ContentError(f"{path}: {field}: {first['msg']}{more}") from exc
 
 
-def load_library(directory: Path = CONTENT_DIR) -> Library:
-    """Read every content file in a folder, validate it and check cross-references."""
+def load_library(directory: Path = CONTENT_DIR, *, with_demos: bool = True) -> Library:
+    """Read every content file in a folder, validate it and check cross-references.
+
+    with_demos=False leaves the demonstrations out (the preview tool reads the one file being
+    written itself, while others may be unfinished); the bot always loads every one.
+    """
     ex_path = directory / "exercises.yaml"
     rt_path = directory / "routines.yaml"
     exercises_file = _parse(ex_path, _ExerciseFile)
@@ -145,6 +153,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
     if (problem := coaching.unknown_reference(routines, exercises)) is not None:
         raise ContentError(f"{directory / 'coaching.yaml'}: {problem}")
 
+    demos = _load_demos(directory / "poses", exercises, texts) if with_demos else {}
     return Library(
         exercises=exercises,
         routines=routines,
@@ -152,7 +161,55 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         guide=guide,
         texts=texts,
         coaching=coaching,
+        demos=demos,
     )
+
+
+def _load_demos(
+    folder: Path, exercises: dict[str, Exercise], texts: Texts
+) -> dict[str, ExerciseDemos]:
+    """Read and check one demonstration file per exercise (content/poses/<id>.yaml)."""
+    demos: dict[str, ExerciseDemos] = {}
+    for exercise_id, exercise in exercises.items():
+        path = folder / f"{exercise_id}.yaml"
+        if not path.exists():
+            raise ContentError(f"{path}: missing: every exercise needs its demonstrations")
+        file = _parse(path, ExerciseDemos)
+        if file.exercise != exercise_id:
+            raise ContentError(
+                f"{path}: exercise: {file.exercise!r} in the file of {exercise_id!r}"
+            )
+        for level, name in ((-1, "easier"), (0, "standard"), (1, "harder")):
+            demo = file.level(level)
+            dose = exercise.dose_for(level)
+            problem = demo.problem() or _against_dose(demo, dose, texts)
+            if problem is None and not dose.per_side:
+                # Both legs work at once: the demonstration has no side to mirror.
+                sided = {limb.split("_", 1)[0] for limb in demo.working if limb.endswith("_leg")}
+                if sided != set(SIDES):
+                    problem = "working: an exercise without sides highlights both legs"
+            if problem is not None:
+                raise ContentError(f"{path}: {name}.{problem}")
+        demos[exercise_id] = file
+    for path in sorted(folder.glob("*.yaml")):
+        if path.stem not in exercises:
+            raise ContentError(f"{path}: no exercise {path.stem!r} in exercises.yaml")
+    return demos
+
+
+def _against_dose(demo: Demo, dose: Dose, texts: Texts) -> str | None:
+    """Return what in a demonstration's motion its dose cannot time, or an unknown cue."""
+    for index, move in enumerate(demo.motion):
+        if move.hold and dose.hold is None:
+            return f"motion.{index}: hold: true, but the dose has no hold"
+        if move.breaths and dose.unit != "breaths":
+            return f"motion.{index}: breaths: true, but the dose counts {dose.unit}"
+        if move.cue is not None and move.cue not in texts.media_cues:
+            return f"motion.{index}: cue {move.cue!r} is not in texts.yaml media_cues"
+    for index, item in enumerate(demo.attached):
+        if item.kind == "band" and item.to is None:
+            return f"attached.{index}: a band needs `to`"
+    return None
 
 
 @functools.cache

@@ -10,7 +10,7 @@ renderer (bot/media) draws what it returns.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Vec = tuple[float, float, float]
 Mat = tuple[Vec, Vec, Vec]  # rows
@@ -177,9 +177,14 @@ def angle(pose: Pose, joint: str, name: str) -> float:
 
 @dataclass(frozen=True)
 class Skeleton:
-    """A posed figure: named 3D points (metres) and the orientation of its main frames."""
+    """A posed figure: named 3D points (metres), and marks drawn on its skin.
+
+    Marks touch nothing (they are not in the contact or floor checks): the kneecaps, so a
+    thigh turning about its own length shows which way the knee faces.
+    """
 
     points: dict[str, Vec]
+    marks: dict[str, Vec] = field(default_factory=dict)
 
     def lowest(self) -> float:
         """Return the height of the lowest skin surface (joint height minus its radius)."""
@@ -188,19 +193,26 @@ class Skeleton:
 
     def shifted(self, dy: float) -> Skeleton:
         """Return the same figure moved up by dy metres."""
-        return Skeleton({k: (p[0], p[1] + dy, p[2]) for k, p in self.points.items()})
+        return Skeleton(
+            {k: (p[0], p[1] + dy, p[2]) for k, p in self.points.items()},
+            {k: (p[0], p[1] + dy, p[2]) for k, p in self.marks.items()},
+        )
 
     def mirrored(self) -> Skeleton:
         """Return the figure reflected left to right: the left leg's work done by the right."""
-        swapped: dict[str, Vec] = {}
-        for name, p in self.points.items():
-            other = name
-            if name.startswith("left_"):
-                other = "right_" + name[5:]
-            elif name.startswith("right_"):
-                other = "left_" + name[6:]
-            swapped[other] = (-p[0], p[1], p[2])
-        return Skeleton(swapped)
+        return Skeleton(_mirror(self.points), _mirror(self.marks))
+
+
+def _mirror(named: dict[str, Vec]) -> dict[str, Vec]:
+    swapped: dict[str, Vec] = {}
+    for name, p in named.items():
+        other = name
+        if name.startswith("left_"):
+            other = "right_" + name[5:]
+        elif name.startswith("right_"):
+            other = "left_" + name[6:]
+        swapped[other] = (-p[0], p[1], p[2])
+    return swapped
 
 
 def pose_skeleton(pose: Pose) -> Skeleton:
@@ -213,7 +225,7 @@ def pose_skeleton(pose: Pose) -> Skeleton:
         _rz(angle(pose, "pelvis", "roll")),
     )
     # The spine bends forward (toward +Z), twists (+ turns the chest to the figure's left) and
-    # bends sideways (+ toward the left).
+    # bends sideways (+ toward the figure's right).
     chest_frame = _mul(
         pelvis,
         _mul(
@@ -222,6 +234,7 @@ def pose_skeleton(pose: Pose) -> Skeleton:
         ),
     )
     points: dict[str, Vec] = {"pelvis": origin}
+    marks: dict[str, Vec] = {}
     chest = _add(origin, _apply(chest_frame, _scale(UP, b.torso)))
     points["chest"] = chest
     head_frame = _mul(
@@ -247,6 +260,10 @@ def pose_skeleton(pose: Pose) -> Skeleton:
             ),
         )
         knee = _add(hip, _apply(thigh_frame, _scale(DOWN, b.thigh)))
+        # The kneecap: on the front of the thigh's end, so it turns with the thigh.
+        marks[f"{side}_kneecap"] = _add(
+            knee, _apply(thigh_frame, (0.0, 0.0, b.radius_thigh * 0.85))
+        )
         # The knee bends one way only: the shin swings back, behind the thigh.
         shin_frame = _mul(thigh_frame, _rx(angle(pose, f"{side}_knee", "flex")))
         ankle = _add(knee, _apply(shin_frame, _scale(DOWN, b.shin)))
@@ -275,7 +292,7 @@ def pose_skeleton(pose: Pose) -> Skeleton:
         forearm_frame = _mul(arm_frame, _rx(-angle(pose, f"{side}_elbow", "flex")))
         hand = _add(elbow, _apply(forearm_frame, _scale(DOWN, b.forearm)))
         points.update({f"{side}_shoulder": shoulder, f"{side}_elbow": elbow, f"{side}_hand": hand})
-    return Skeleton(points)
+    return Skeleton(points, marks)
 
 
 def out_of_range(pose: Pose) -> str | None:

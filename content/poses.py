@@ -128,6 +128,12 @@ class Demo(_Strict):
         if self.ghost is not None and self.ghost not in self.poses:
             return f"ghost: unknown pose {self.ghost!r}"
         props = [prop.placed() for prop in self.props]
+        known = pose_skeleton(self.base).points
+        for index, item in enumerate(self.attached):
+            ends = [item.at] + ([item.to] if isinstance(item.to, str) else [])
+            for end in ends:
+                if end not in known:
+                    return f"attached.{index}: {end!r} is not a point of the body"
         for name in self.poses:
             pose = self.pose(name)
             if (bad := out_of_range(pose)) is not None:

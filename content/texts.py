@@ -63,6 +63,8 @@ class Texts(_Frozen):
     # Words on the exercise animations: cue key -> word (content/poses name the keys)
     media_cues: dict[str, str]
     media_both_legs: str
+    # The contact sheet's names of the versions: easier, standard, harder
+    media_levels: tuple[str, str, str]
     units: dict[CountUnit, UnitWords]
     why_line: str
     no_equipment: str
@@ -77,6 +79,8 @@ class Texts(_Frozen):
     btn_easier: str
     btn_harder: str
     btn_skip: str
+    btn_steps: str
+    btn_steps_less: str
     btn_stop: str
     btn_back: str
     btn_new_routine: str
@@ -132,6 +136,10 @@ class Texts(_Frozen):
     btn_set_days: str
     btn_set_routine: str
     btn_reminders_off: str
+    btn_data_saver_on: str
+    btn_data_saver_off: str
+    data_saver_line_on: str
+    data_saver_line_off: str
     btn_reminders_on: str
     btn_workdays: str
     btn_every_day: str

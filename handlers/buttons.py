@@ -25,6 +25,7 @@ from handlers.callback_data import (
     RestDay,
     RunButton,
     ScreeningAnswer,
+    SetDataSaver,
     SetDays,
     SetReminderRoutine,
     SetReminders,
@@ -95,6 +96,7 @@ async def on_button(update: Update, context: CoachContext) -> None:
             | SetDays()
             | SetReminderRoutine()
             | SetReminders()
+            | SetDataSaver()
             | KeepDefaults()
         ):
             await settings.on_settings_button(update, query, context, data)

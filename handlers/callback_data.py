@@ -33,7 +33,8 @@ class Press(enum.StrEnum):
     DONE = "d"
     LOG = "l"  # with a count
     COUNTS = "p"  # show the count picker
-    BACK = "b"  # leave the count picker
+    BACK = "b"  # leave the count picker, or the full steps under an animation
+    STEPS = "t"  # show the full steps (why, setup, form cues) under the animation
     EASIER = "e"
     HARDER = "h"
     SKIP = "s"
@@ -171,6 +172,13 @@ class SetReminders:
 
 
 @dataclass(frozen=True)
+class SetDataSaver:
+    """Show exercise steps as text only (on) or with their animations (off)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class KeepDefaults:
     """Leave onboarding with the default reminder settings."""
 
@@ -289,6 +297,7 @@ CallbackData = (
     | SetDays
     | SetReminderRoutine
     | SetReminders
+    | SetDataSaver
     | KeepDefaults
     | ConfirmDelete
     | CheckupAnswer
@@ -368,6 +377,8 @@ def pack(data: CallbackData) -> str:
             fields = ["rr", routine_id]
         case SetReminders(on):
             fields = ["rm", "1" if on else "0"]
+        case SetDataSaver(on):
+            fields = ["ds", "1" if on else "0"]
         case KeepDefaults():
             fields = ["ok"]
         case ConfirmDelete(yes, asker):
@@ -513,13 +524,18 @@ def _parse_settings(kind: str, fields: list[str]) -> CallbackData | None:
             return SetReminderRoutine(routine_id)
         case "rm", [("1" | "0") as on]:
             return SetReminders(on == "1")
+        case "ds", [("1" | "0") as on]:
+            return SetDataSaver(on == "1")
         case "ok", []:
             return KeepDefaults()
         case "dl", [("y" | "n") as answer]:
             return ConfirmDelete(answer == "y", None)  # drawn before the asker was packed
         case "dl", [("y" | "n") as answer, asker]:
             return ConfirmDelete(answer == "y", _int(asker, MAX_USER_ID))
-        case (("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ok" | "dl"), _):
+        case (
+            ("gh" | "sz" | "nt" | "st" | "tz" | "tm" | "dy" | "rr" | "rm" | "ds" | "ok" | "dl"),
+            _,
+        ):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None
 

@@ -12,7 +12,7 @@ from bot.domain.screening import Screening
 from bot.services.coach import Answered, CoachAnswer
 from bot.services.people import PersonRef
 from bot.services.routines import RunView
-from handlers import coach_screens, render, routine, settings_screens, stats_screens
+from handlers import coach_screens, media, render, routine, settings_screens, stats_screens
 from handlers.callback_data import (
     CoachOffer,
     ExtraSet,
@@ -67,8 +67,7 @@ async def on_screening(
         await answer(query, library.texts.ans_screening_saved)
         return
     await answer(query, library.texts.ans_started)
-    await context.services.routines.attach_message(started.view.run_id, message.message_id)
-    await edit(query, render.step(library, started.view))
+    await routine.open_here(query, context, started.view)
 
 
 async def on_offer(
@@ -93,7 +92,8 @@ async def _redraw_step(
     texts = library.texts
     if result.verdict is Answered.SAVED and result.view is not None:
         await answer(query, done)
-        await edit(query, render.step(library, result.view))
+        if isinstance(query.message, Message):
+            await routine.redraw(query.message, context, result.view)
         return
     refusal = {
         Answered.FOREIGN: texts.ans_foreign,
@@ -159,7 +159,9 @@ async def _redraw_summary(
     library = context.services.library
     streak = await context.services.stats.streak(ref)
     line = stats_screens.summary_streak_line(library, streak.summary) if streak else ""
-    await edit(query, render.summary(library, view, streak_line=line, coach=part))
+    screen = render.summary(library, view, streak_line=line, coach=part)
+    if isinstance(query.message, Message):
+        await media.show_run(context, query.message, view, screen)
 
 
 def _done_of(view: RunView) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -20,6 +21,8 @@ class BotData:
         self.flood = FloodWatch()
         # When each group last got the "coaching is private" pointer (handlers/groups.py).
         self.group_notices = GroupNotices()
+        # Renders missing exercise animations after start (bot/app.py); cancelled at shutdown.
+        self.media_warmup: asyncio.Task[None] | None = None
 
 
 class CoachContext(

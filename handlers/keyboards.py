@@ -62,8 +62,14 @@ def picker_keyboard(library: Library, active: RunView | None) -> InlineKeyboardM
     return InlineKeyboardMarkup(rows)
 
 
-def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
-    """Done, Other count, Easier/Harder (where there is one), Skip and Stop."""
+def step_keyboard(
+    library: Library, view: RunView, *, details: bool | None = None
+) -> InlineKeyboardMarkup:
+    """Done, Other count, Easier/Harder (where there is one), Skip and Stop.
+
+    details: None for a text step (everything is in it); under an animation, False adds
+    "Steps" (the full text) and True "Less" (back to the short caption).
+    """
     texts = library.texts
     state = view.state
     step = state.current
@@ -89,7 +95,17 @@ def step_keyboard(library: Library, view: RunView) -> InlineKeyboardMarkup:
                 press(texts.btn_log, Press.COUNTS),
             ],
             levels,
-            [press(texts.btn_skip, Press.SKIP), press(texts.btn_stop, Press.STOP)],
+            [
+                *(
+                    [press(texts.btn_steps_less, Press.BACK)]
+                    if details
+                    else [press(texts.btn_steps, Press.STEPS)]
+                    if details is False
+                    else []
+                ),
+                press(texts.btn_skip, Press.SKIP),
+                press(texts.btn_stop, Press.STOP),
+            ],
         ]
     )
 

@@ -7,9 +7,10 @@ from html import escape
 from telegram.constants import MessageLimit
 
 from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus, Side
+from bot.media.catalog import Demo, RoutineSheet
 from bot.services.routines import RunView
 from content import Dose, Exercise, Library
-from handlers import coach_screens, keyboards
+from handlers import captions, coach_screens, keyboards
 from handlers.screen import Screen as Screen  # re-exported: handlers draw Screens
 from handlers.screen import fill as fill
 
@@ -88,10 +89,16 @@ def step(
     view: RunView,
     *,
     counts: bool = False,
+    details: bool = False,
     streak_line: str = "",
     coach: coach_screens.CoachPart | None = None,
 ) -> Screen:
-    """Draw the current exercise: name, why, place, version, setup, steps, dose, cues, buttons."""
+    """Draw the current exercise: its animation, name, version, steps, dose, cues, buttons.
+
+    Under the animation the caption is short (the move is on screen): name, side, version,
+    steps, dose, safety. The why, setup, place and form cues are one tap away ("Steps", or
+    details=True). As text (data saver) everything is in the message.
+    """
     texts = library.texts
     state = view.state
     current = state.current
@@ -108,32 +115,59 @@ def step(
         side = f" — {side_name(library, exercise, level, current.side)}"
     if coach_screens.is_extra_set(state):
         side += texts.extra_set_mark
-    # The why is said once per exercise: the second side would only repeat it.
-    why = [fill(texts.why_line, why=exercise.why)] if state.opens_exercise else []
-    lines = [
-        f"<b>{escape(exercise.name)}</b>{escape(side)}",
-        *why,
-        *coach_screens.step_notes(library, view),
-        f"{fill(texts.step_progress, number=number, total=total)} · "
-        f"{escape(exercise.position)} · {escape(equipment)}",
+    title = f"<b>{escape(exercise.name)}</b>{escape(side)}"
+    progress = fill(texts.step_progress, number=number, total=total)
+    steps = [f"{i}. {escape(s)}" for i, s in enumerate(variation.steps, start=1)]
+    dose_line = fill(texts.dose_line, dose=dose_text(library, dose))
+    safety = [fill(texts.safety_cue_line, cue=cue) for cue in exercise.safety_cues]
+    notes = coach_screens.step_notes(library, view)
+    first_run = coach_screens.first_run_safety(library, view)
+    hint = texts.units[dose.unit].picker_hint if counts else texts.next_hint
+    why = fill(texts.why_line, why=exercise.why)
+    full = [
+        title,
+        # The why is said once per exercise: the second side would only repeat it.
+        *([why] if state.opens_exercise else []),
+        *notes,
+        f"{progress} · {escape(exercise.position)} · {escape(equipment)}",
         fill(texts.variation_line, variation=variation.name),
         "",
         escape(exercise.setup_for(level)),
-        *(f"{i}. {escape(s)}" for i, s in enumerate(variation.steps, start=1)),
+        *steps,
         "",
-        fill(texts.dose_line, dose=dose_text(library, dose)),
+        dose_line,
         *(fill(texts.form_cue_line, cue=cue) for cue in exercise.form_cues),
-        *(fill(texts.safety_cue_line, cue=cue) for cue in exercise.safety_cues),
-        *coach_screens.first_run_safety(library, view),
+        *safety,
+        *first_run,
         "",
-        texts.units[dose.unit].picker_hint if counts else texts.next_hint,
+        hint,
     ]
+    picture = None if view.data_saver else Demo(exercise.id, level, current.side)
+    if details:
+        # Everything, the why included; the steps give way first if the coach's notes and
+        # the first-run safety note leave no room.
+        caption_lines = [(line, 1 if line in steps else 0) for line in full]
+        if not state.opens_exercise:
+            caption_lines.insert(1, (why, 0))
+    else:
+        caption_lines = [
+            (title, 0),
+            *((note, 0) for note in notes),
+            (f"{progress} · {escape(variation.name)}", 0),
+            *((line, 1) for line in steps),
+            ("", 0),
+            (dose_line, 0),
+            *((line, 0) for line in safety),
+            *((line, 0) for line in first_run),
+            ("", 0),
+            (hint, 0),
+        ]
     keyboard = (
         keyboards.counts_keyboard(library, view)
         if counts
-        else keyboards.step_keyboard(library, view)
+        else keyboards.step_keyboard(library, view, details=None if picture is None else details)
     )
-    return Screen(clip("\n".join(lines)), keyboard)
+    return Screen(clip("\n".join(full)), keyboard, picture, captions.fit(caption_lines))
 
 
 def logged_counts(library: Library, exercise: Exercise, records: list[SetRecord]) -> str:
@@ -199,7 +233,11 @@ def summary(
     lines, rows = coach if coach is not None else coach_screens.checkin_part(library, view)
     if lines:
         text += "\n\n" + "\n".join(lines)
-    return Screen(clip(text), keyboards.after_run_keyboard(library, rows))
+    # Under the picture, the list of exercises gives way (last first) if the whole is too long.
+    body_lines = set(body.split("\n"))
+    caption = captions.fit([(line, 1 if line in body_lines else 0) for line in text.split("\n")])
+    picture = None if view.data_saver else RoutineSheet(view.routine.id)
+    return Screen(clip(text), keyboards.after_run_keyboard(library, rows), picture, caption)
 
 
 def answer(

@@ -5,19 +5,18 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
 
 from bot.domain.run import Action
 from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
-from handlers import coach_screens, render, stats_screens
+from handlers import coach_screens, media, render, stats_screens
 from handlers.callback_data import Press, RunButton
 from handlers.common import (
     answer,
     drop_keyboard,
     edit,
-    edit_message,
     person_ref,
-    reply,
     reply_to_query,
 )
 from handlers.context import CoachContext
@@ -81,8 +80,17 @@ async def start_here(
         await answer(query, services.library.texts.ans_already_started)
         return
     await answer(query, services.library.texts.ans_started)
+    await open_here(query, context, view)
+
+
+async def open_here(query: CallbackQuery, context: CoachContext, view: RunView) -> None:
+    """Show a run in the message a button was on (a reminder, the screening question)."""
+    services = context.services
+    message = query.message
+    assert isinstance(message, Message)
     await services.routines.attach_message(view.run_id, message.message_id)
-    await edit(query, render.step(services.library, view))
+    screen = render.step(services.library, view)
+    await media.show_run(context, message, view, screen, opening=True)
 
 
 async def continue_run(
@@ -106,18 +114,34 @@ async def _show_in_new_message(update: Update, context: CoachContext, view: RunV
     """Send the run as a new message and make it the one message the run edits."""
     services = context.services
     previous = view.message_id
-    message = await reply(update, render.step(services.library, view))
+    message = await reply_run(update, context, render.step(services.library, view))
     if message is None:
         return
     await services.routines.attach_message(view.run_id, message.message_id)
     chat = update.effective_chat
     if previous is not None and chat is not None and previous != message.message_id:
         # Leave a pointer in the old message instead of two live copies of one run.
-        moved = render.Screen(services.library.texts.moved_below)
+        moved = services.library.texts.moved_below
         try:
-            await context.bot.edit_message_text(moved.text, chat_id=chat.id, message_id=previous)
+            try:
+                await context.bot.edit_message_text(moved, chat_id=chat.id, message_id=previous)
+            except BadRequest as error:
+                if "no text in the message" not in error.message.lower():
+                    raise
+                # The old message is an animation: its caption says it instead.
+                await context.bot.edit_message_caption(
+                    chat_id=chat.id, message_id=previous, caption=moved
+                )
         except Exception:  # the old message may be gone or too old to edit; harmless
             logger.info("could not retire message %s of run %s", previous, view.run_id)
+
+
+async def reply_run(update: Update, context: CoachContext, screen: render.Screen) -> Message | None:
+    """Send a run's screen to the chat of the update (its animation, or text)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await media.send_run(context, chat.id, screen)
 
 
 async def run_button(
@@ -126,11 +150,17 @@ async def run_button(
     """Apply a press on a run's message (Done, counts, Easier, Harder, Skip, Stop)."""
     services = context.services
     library = services.library
-    if data.press in (Press.COUNTS, Press.BACK):
+    if data.press in (Press.COUNTS, Press.BACK, Press.STEPS):
         result = await services.routines.look(ref, data.run_id, data.version)
         if result.verdict is Verdict.UNCHANGED and result.view is not None:
             await answer(query)
-            await edit(query, render.step(library, result.view, counts=data.press is Press.COUNTS))
+            screen = render.step(
+                library,
+                result.view,
+                counts=data.press is Press.COUNTS,
+                details=data.press is Press.STEPS,
+            )
+            await _show(query, context, result.view, screen)
             return
     else:
         result = await services.routines.press(
@@ -142,7 +172,8 @@ async def run_button(
             if result.verdict is Verdict.APPLIED:
                 finish = result.finish
                 line = stats_screens.summary_streak_line(library, finish.summary) if finish else ""
-                await edit(query, render.step(library, result.view, streak_line=line))
+                screen = render.step(library, result.view, streak_line=line)
+                await _show(query, context, result.view, screen)
                 for reached in finish.milestones if finish else []:
                     await reply_to_query(query, stats_screens.milestone_screen(library, reached))
             return
@@ -152,7 +183,16 @@ async def run_button(
 
 async def redraw(message: Message, context: CoachContext, view: RunView) -> None:
     """Redraw a run's message as the run stands (an old button was pressed on it)."""
-    await edit_message(message, render.step(context.services.library, view))
+    await media.show_run(context, message, view, render.step(context.services.library, view))
+
+
+async def _show(
+    query: CallbackQuery, context: CoachContext, view: RunView, screen: render.Screen
+) -> None:
+    """Show a run's screen in the message the press came from."""
+    message = query.message
+    if isinstance(message, Message):
+        await media.show_run(context, message, view, screen)
 
 
 def _refusal(context: CoachContext, result: PressResult) -> str:
@@ -180,4 +220,4 @@ async def _repair(query: CallbackQuery, context: CoachContext, result: PressResu
         return
     if view.message_id is None and result.verdict is Verdict.OUTDATED:
         await context.services.routines.attach_message(view.run_id, message.message_id)
-    await edit_message(message, render.step(context.services.library, view))
+    await redraw(message, context, view)

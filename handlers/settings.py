@@ -13,6 +13,7 @@ from handlers import settings_screens as screens
 from handlers.callback_data import (
     KeepDefaults,
     Section,
+    SetDataSaver,
     SetDays,
     SetReminderRoutine,
     SetReminders,
@@ -163,6 +164,7 @@ async def on_settings_button(
     | SetDays
     | SetReminderRoutine
     | SetReminders
+    | SetDataSaver
     | KeepDefaults,
 ) -> None:
     """Apply a settings button and redraw the message it is on."""
@@ -219,6 +221,11 @@ async def on_settings_button(
             return
         case SetReminders(on):
             current = await settings.set_enabled(ref, on)
+            await answer(query, library.texts.ans_saved)
+            await edit(query, screens.settings_main(library, current))
+            return
+        case SetDataSaver(on):
+            current = await settings.set_data_saver(ref, on)
             await answer(query, library.texts.ans_saved)
             await edit(query, screens.settings_main(library, current))
             return

@@ -19,6 +19,7 @@ from handlers.callback_data import (
     NotToday,
     RestDay,
     Section,
+    SetDataSaver,
     SetDays,
     SetReminderRoutine,
     SetReminders,
@@ -106,6 +107,7 @@ def settings_main(library: Library, settings: ReminderSettings) -> Screen:
         next=next_text(library, settings),
     )
     text += "\n" + _screening_line(library, settings)
+    text += "\n" + (texts.data_saver_line_on if settings.data_saver else texts.data_saver_line_off)
     toggle = (
         _button(texts.btn_reminders_off, SetReminders(False))
         if settings.reminders_on
@@ -122,6 +124,11 @@ def settings_main(library: Library, settings: ReminderSettings) -> Screen:
                 _button(texts.btn_set_routine, ShowSettings(Section.ROUTINE)),
             ],
             [toggle, _button(texts.btn_set_screening, ShowScreening())],
+            [
+                _button(texts.btn_data_saver_off, SetDataSaver(False))
+                if settings.data_saver
+                else _button(texts.btn_data_saver_on, SetDataSaver(True))
+            ],
         ]
     )
     return Screen(text, keyboard)

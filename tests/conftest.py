@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.logs import make_formatter
+from bot.media.catalog import MediaCatalog, render_missing
 from content import Library, library
 
 # Where the PostgreSQL tests create their databases (trust auth on this machine and in CI).
@@ -100,6 +102,14 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
+@pytest.fixture(scope="session")
+def rendered_media() -> Path:
+    """Render every exercise picture into the shared cache once (two worker processes)."""
+    directory = Path(os.environ["MEDIA_DIR"])
+    render_missing(MediaCatalog(library(), directory), workers=2)
+    return directory
+
+
 @pytest.fixture
 def lib() -> Library:
     """Return the bundled content library."""
@@ -152,8 +162,14 @@ class LogCapture(logging.Handler):
 LOG_CAPTURE = LogCapture()
 
 
+# The exercise animations are rendered once into a cache the whole suite shares (and that a
+# second run on the same checkout finds ready): every bot a test starts reads MEDIA_DIR.
+MEDIA_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "media"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Log as production does (INFO, the HTTP client quiet) and keep every line."""
+    os.environ.setdefault("MEDIA_DIR", str(MEDIA_CACHE))
     root = logging.getLogger()
     root.addHandler(LOG_CAPTURE)
     root.setLevel(logging.INFO)

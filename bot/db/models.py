@@ -118,6 +118,8 @@ class Person(Base):
         status_column(Screening, "screening", 16), nullable=True
     )
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Data saver: exercise steps as text only, without the animations.
+    data_saver: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class ExerciseLevel(Base):
@@ -292,6 +294,21 @@ class Milestone(Base):
     )
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     celebrated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MediaFile(Base):
+    """A picture Telegram holds for this bot: its file_id, under the content hash it was made of.
+
+    Each animation is uploaded once per bot token; later sends name the file_id. A file_id that
+    Telegram refuses is forgotten and the file uploaded again (handlers/media.py).
+    """
+
+    __tablename__ = "media_files"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProcessedUpdate(Base):

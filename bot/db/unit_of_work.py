@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.repositories.coaching import CheckInRepository, CheckupRepository, HipDayRepository
 from bot.db.repositories.deliveries import DeliveryRepository
 from bot.db.repositories.levels import LevelRepository
+from bot.db.repositories.media import MediaFileRepository
 from bot.db.repositories.milestones import MilestoneRepository
 from bot.db.repositories.operations import ProcessedUpdateRepository, WorkerRepository, ping
 from bot.db.repositories.pauses import PauseRepository
@@ -48,6 +49,7 @@ class UnitOfWork:
     check_ins: CheckInRepository
     hip_days: HipDayRepository
     checkups: CheckupRepository
+    media: MediaFileRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -69,6 +71,7 @@ class UnitOfWork:
         self.check_ins = CheckInRepository(session)
         self.hip_days = HipDayRepository(session)
         self.checkups = CheckupRepository(session)
+        self.media = MediaFileRepository(session)
         return self
 
     async def __aexit__(

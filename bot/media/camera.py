@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ class Camera:
     yaw: float
     elevation: float
 
-    @property
+    @functools.cached_property
     def _axes(self) -> tuple[Vec, Vec, Vec]:
         y, e = math.radians(self.yaw), math.radians(self.elevation)
         toward: Vec = (math.sin(y) * math.cos(e), math.sin(e), math.cos(y) * math.cos(e))

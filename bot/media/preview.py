@@ -17,7 +17,7 @@ import yaml
 from PIL import Image
 
 from bot.media.render import Animation, frame_images
-from content import CONTENT_DIR, library
+from content import CONTENT_DIR, load_library
 from content.body import CONTACT_POINTS, point_radius, pose_skeleton
 from content.poses import Demo
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/preview.png"))
     args = parser.parse_args(argv)
 
-    lib = library()
+    lib = load_library(with_demos=False)
     exercise = lib.exercise(args.exercise)
     raw = yaml.safe_load((CONTENT_DIR / "poses" / f"{args.exercise}.yaml").read_text())
     demo = Demo.model_validate(raw[args.level])

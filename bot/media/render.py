@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot.media.camera import Camera, fit
-from bot.media.draw import Scene, Style, paint, working_segments
+from bot.media.draw import Painter, Scene, Style, working_segments
 from bot.media.encode import write_mp4
 from bot.media.timeline import FPS, Frame, frames
 from content import Dose
@@ -23,7 +23,7 @@ from content.body import SIDES, Skeleton, Vec
 from content.poses import Demo
 
 # Bump when the drawing code changes what a picture looks like: every cached file renders anew.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 # Props small enough to keep in the picture; a wall or a mat may run off its edges.
 _FRAMED_PROPS = frozenset({"chair", "desk", "block", "pillow", "towel"})
 
@@ -135,7 +135,8 @@ def _grounded_pose(demo: Demo, name: str) -> Skeleton:
 def render_mp4(animation: Animation, path: Path) -> None:
     """Render every frame of one loop and write them to path as an MP4."""
     scene, loop = scene_and_frames(animation)
-    write_mp4((paint(scene, frame, animation.style) for frame in loop), path, FPS)
+    painter = Painter(scene, animation.style, [f.skeleton for f in loop])
+    write_mp4((painter.paint(frame) for frame in loop), path, FPS)
 
 
 def key_frame(animation: Animation) -> Image.Image:
@@ -156,10 +157,11 @@ def key_frame(animation: Animation) -> Image.Image:
             ),
         )
     still = Scene(**{**scene.__dict__, "ghost": None})
-    return paint(still, loop[index], animation.style)
+    return Painter(still, animation.style, [f.skeleton for f in loop]).paint(loop[index])
 
 
 def frame_images(animation: Animation) -> list[Image.Image]:
     """Return every frame as a picture (for looking at an animation, and for tests)."""
     scene, loop = scene_and_frames(animation)
-    return [paint(scene, frame, animation.style) for frame in loop]
+    painter = Painter(scene, animation.style, [f.skeleton for f in loop])
+    return [painter.paint(frame) for frame in loop]

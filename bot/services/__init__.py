@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.media.catalog import MediaCatalog
 from bot.metrics import Metrics
 from bot.services.checkup import CheckupService
 from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
+from bot.services.media import MediaService
 from bot.services.operations import OperationsService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
@@ -35,4 +37,6 @@ class Services:
     data_rights: DataRightsService
     operations: OperationsService
     metrics: Metrics
+    media: MediaService
+    catalog: MediaCatalog
     admin_ids: frozenset[int] = frozenset()

@@ -70,6 +70,8 @@ class RunView:
     coaching: RunCoaching = field(default_factory=RunCoaching)
     # The end-of-run "Any pain?" answer and the exercise picked, once the run is over.
     check_in: tuple[PainAnswer, str | None] | None = None
+    # The person's data saver: steps as text only, without animations.
+    data_saver: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,16 @@ class RoutineService:
             records = await self._records(uow, run)
             row = await uow.check_ins.of_run(run.id)
             check_in = None if row is None else (PainAnswer(row.answer), row.exercise_id)
-        return RunView(run.id, routine, state, records, run.message_id, coaching, check_in)
+        return RunView(
+            run.id,
+            routine,
+            state,
+            records,
+            run.message_id,
+            coaching,
+            check_in,
+            data_saver=person.data_saver,
+        )
 
     @staticmethod
     async def _records(uow: UnitOfWork, run: Run) -> tuple[SetRecord, ...]:

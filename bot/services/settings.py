@@ -35,6 +35,7 @@ class ReminderSettings:
     next_local: datetime | None  # the next reminder in the person's zone
     now_local: datetime
     screening: Screening | None = None  # the first-use hip question's answer
+    data_saver: bool = False  # exercise steps as text only, without animations
 
 
 class SettingsService:
@@ -117,6 +118,14 @@ class SettingsService:
 
         return await self._change(ref, change)
 
+    async def set_data_saver(self, ref: PersonRef, on: bool) -> ReminderSettings:
+        """Show exercise steps as text only (on) or with their animations (off)."""
+
+        def change(person: Person) -> None:
+            person.data_saver = on
+
+        return await self._change(ref, change)
+
     async def pause(self, ref: PersonRef, days: int) -> ReminderSettings:
         """Pause reminders for `days` local days from today, and record the paused days."""
         days = max(1, min(days, MAX_PAUSE_DAYS))
@@ -190,6 +199,7 @@ class SettingsService:
             next_local=next_local,
             now_local=now.astimezone(zone),
             screening=Screening(person.screening) if person.screening else None,
+            data_saver=person.data_saver,
         )
 
 

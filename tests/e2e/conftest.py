@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,12 @@ def make_settings(database_url: str) -> Settings:
         # Short, so the tests that time a call out do not wait long.
         telegram_timeout_seconds=2.0,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_ready(rendered_media: Path) -> Path:
+    """Have every exercise animation rendered before the first bot starts (once a session)."""
+    return rendered_media
 
 
 @pytest.fixture

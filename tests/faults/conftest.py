@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,12 @@ class LogRecorder(logging.Handler):
         """Fail with the first few errors (tracebacks included) if any was logged."""
         errors = self.errors()
         assert not errors, f"{len(errors)} error(s) logged; the first:\n" + "\n\n".join(errors[:3])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_ready(rendered_media: Path) -> Path:
+    """Have every exercise animation rendered before the first bot starts (once a session)."""
+    return rendered_media
 
 
 @pytest.fixture

@@ -62,3 +62,10 @@ def test_only_the_app_imports_handlers() -> None:
 @pytest.mark.parametrize("path", modules("handlers"), ids=str)
 def test_handlers_write_no_sql(path: Path) -> None:
     assert not uses(path, "sqlalchemy") and not uses(path, "bot.db")
+
+
+@pytest.mark.parametrize("path", modules("bot/media"), ids=str)
+def test_the_renderer_is_framework_free(path: Path) -> None:
+    """bot/media draws from content alone: no Telegram, no database, no services."""
+    for layer in ("telegram", "sqlalchemy", "bot.services", "bot.db", "handlers"):
+        assert not uses(path, layer), layer

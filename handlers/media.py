@@ -1,0 +1,246 @@
+"""Show a run's screen in its one message: an animation (or picture) with a caption, or text.
+
+- A new run message with a picture is sent with sendAnimation (sendPhoto for the summary's
+  picture); an existing one is edited in place: editMessageMedia when the picture changes
+  (another exercise, version or side), editMessageCaption when only the words or buttons do.
+- Each picture is uploaded once per bot: the file_id Telegram returns is stored by the
+  picture's content hash (bot/services/media.py) and named from then on. A file_id Telegram
+  refuses is forgotten and the file uploaded again, once.
+- A text message cannot become a picture (Telegram edits media only in a media message): a
+  run whose message is text goes on as text in it.
+- A picture that cannot be shown (the render failed, Telegram refused or failed the media
+  call) falls back to the text screen: sent as a new message that the run moves to, so the
+  press, already saved, is never lost. A time-out is not followed by anything: the call may
+  have gone through (common.py), and the next press redraws the message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile, InputMediaAnimation, InputMediaPhoto, Message
+from telegram.error import BadRequest, TimedOut
+
+from bot.media.catalog import MediaFile
+from bot.services import Services
+from bot.services.routines import RunView
+from handlers.common import TELEGRAM_FAULTS, edit_message, is_not_modified
+from handlers.context import CoachContext
+from handlers.screen import Screen
+
+logger = logging.getLogger(__name__)
+
+
+def is_wrong_file(error: BadRequest) -> bool:
+    """Return whether Telegram refused a file_id it does not know (for this bot)."""
+    text = error.message.lower()
+    # Sends say "wrong file identifier"; editMessageMedia says MEDIA_EMPTY for an unknown id.
+    return "wrong file identifier" in text or "file reference" in text or "media_empty" in text
+
+
+def shows_media(message: Message) -> bool:
+    """Return whether a message is a picture or an animation (its text is a caption)."""
+    return bool(message.animation or message.photo or message.video or message.document)
+
+
+def _shown_unique_id(message: Message) -> str | None:
+    if message.animation is not None:
+        return message.animation.file_unique_id
+    if message.photo:
+        return message.photo[-1].file_unique_id
+    return None
+
+
+class _MediaFailed(Exception):
+    """The picture could not be shown; the text screen is shown instead."""
+
+
+async def _media_file(services: Services, screen: Screen) -> MediaFile:
+    assert screen.picture is not None
+    try:
+        return await services.catalog.ensure(screen.picture)
+    except Exception as error:  # a broken render must not cost the press: text instead
+        logger.exception("could not render %s", screen.picture)
+        raise _MediaFailed from error
+
+
+async def _remember(services: Services, media: MediaFile, message: Message) -> None:
+    """Store the file_id of a picture just uploaded (the biggest size of a photo)."""
+    if media.kind == "animation" and message.animation is not None:
+        found = message.animation
+        await services.media.remember(media.key, found.file_id, found.file_unique_id)
+    elif media.kind == "photo" and message.photo:
+        size = message.photo[-1]
+        await services.media.remember(media.key, size.file_id, size.file_unique_id)
+
+
+async def send_run(context: CoachContext, chat_id: int, screen: Screen) -> Message | None:
+    """Send a run's screen as a new message; None when Telegram failed (not repeated)."""
+    if screen.picture is not None:
+        try:
+            return await _send_picture(context, chat_id, screen)
+        except _MediaFailed:
+            logger.warning("chat %s: picture not sent, the step goes as text", chat_id)
+        except TimedOut as error:
+            # The animation may have arrived: a text copy would be a second live message.
+            logger.warning("could not send to chat %s (not repeated): %r", chat_id, error)
+            return None
+    try:
+        return await context.bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
+    except BadRequest:
+        raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("could not send to chat %s (not repeated): %r", chat_id, error)
+        return None
+
+
+async def _send_picture(context: CoachContext, chat_id: int, screen: Screen) -> Message:
+    """Send the picture by file_id, or upload it; a refused file_id is uploaded again once."""
+    services = context.services
+    media = await _media_file(services, screen)
+    known = await services.media.uploaded(media.key)
+    for attempt in ("stored", "upload"):
+        if attempt == "stored" and known is None:
+            continue
+        source: str | InputFile = (
+            known.file_id
+            if attempt == "stored" and known is not None
+            else InputFile(media.path.read_bytes(), filename=media.filename)
+        )
+        try:
+            if media.kind == "animation":
+                message = await context.bot.send_animation(
+                    chat_id,
+                    source,
+                    caption=screen.shown_caption,
+                    reply_markup=screen.keyboard,
+                )
+            else:
+                message = await context.bot.send_photo(
+                    chat_id, source, caption=screen.shown_caption, reply_markup=screen.keyboard
+                )
+        except BadRequest as error:
+            if attempt == "stored" and known is not None and is_wrong_file(error):
+                logger.info("file_id of %s refused: uploading it again", media.filename)
+                await services.media.forget(media.key, known.file_id)
+                continue
+            logger.warning("chat %s: %s refused: %s", chat_id, media.filename, error.message)
+            raise _MediaFailed from error
+        except TimedOut:
+            raise
+        except TELEGRAM_FAULTS as error:
+            logger.warning("chat %s: %s not sent: %r", chat_id, media.filename, error)
+            raise _MediaFailed from error
+        if attempt == "upload":
+            await _remember(services, media, message)
+        return message
+    raise _MediaFailed  # unreachable: the upload attempt returns or raises
+
+
+async def show_run(
+    context: CoachContext,
+    message: Message,
+    view: RunView,
+    screen: Screen,
+    *,
+    opening: bool = False,
+) -> bool:
+    """Show a run's screen in the message it lives in; return False when Telegram failed.
+
+    opening: the run starts in this message (a reminder's, the screening question's), which
+    takes the run's picture even if it is text (editMessageMedia adds media to a text
+    message). Later, a run's text message stays text: it is text because the person saves
+    data, or because a picture failed, and flipping back and forth helps nobody.
+    A picture that cannot be shown moves the run to a new text message (the press is kept).
+    """
+    if not shows_media(message) and not (opening and screen.picture is not None):
+        return await edit_message(message, screen)
+    services = context.services
+    if screen.picture is None:
+        # Data saver switched on during the run: the words change under the old picture.
+        return await _edit_caption(message, screen.text, screen)
+    try:
+        media = await _media_file(services, screen)
+        known = await services.media.uploaded(media.key)
+        if known is not None and known.file_unique_id == _shown_unique_id(message):
+            return await _edit_caption(message, screen.shown_caption, screen)
+        await _edit_media(context, message, screen, media)
+        return True
+    except _MediaFailed:
+        return await _move_to_text(context, message, view, screen)
+    except TimedOut as error:
+        logger.warning("could not edit message %s: %r", message.message_id, error)
+        return False
+
+
+async def _edit_caption(message: Message, caption: str, screen: Screen) -> bool:
+    try:
+        await message.edit_caption(caption, reply_markup=screen.keyboard)
+    except BadRequest as error:
+        if not is_not_modified(error):
+            raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("could not edit the caption of message %s: %r", message.message_id, error)
+        return False
+    return True
+
+
+async def _edit_media(
+    context: CoachContext, message: Message, screen: Screen, media: MediaFile
+) -> None:
+    """Put another picture in the message (by file_id, or uploaded; a refused id once more)."""
+    services = context.services
+    known = await services.media.uploaded(media.key)
+    for attempt in ("stored", "upload"):
+        if attempt == "stored" and known is None:
+            continue
+        kind = InputMediaAnimation if media.kind == "animation" else InputMediaPhoto
+        if attempt == "stored" and known is not None:
+            item = kind(known.file_id, caption=screen.shown_caption)
+        else:
+            # Bytes with a filename: PTB attaches them to the request as a part of its own.
+            data = media.path.read_bytes()
+            item = kind(data, caption=screen.shown_caption, filename=media.filename)
+        try:
+            edited = await message.edit_media(item, reply_markup=screen.keyboard)
+        except BadRequest as error:
+            if is_not_modified(error):
+                return
+            if attempt == "stored" and known is not None and is_wrong_file(error):
+                logger.info("file_id of %s refused: uploading it again", media.filename)
+                await services.media.forget(media.key, known.file_id)
+                continue
+            logger.warning(
+                "message %s: %s refused: %s", message.message_id, media.filename, error.message
+            )
+            raise _MediaFailed from error
+        except TimedOut:
+            raise
+        except TELEGRAM_FAULTS as error:
+            logger.warning(
+                "message %s: %s not shown: %r", message.message_id, media.filename, error
+            )
+            raise _MediaFailed from error
+        if attempt == "upload" and isinstance(edited, Message):
+            await _remember(services, media, edited)
+        return
+
+
+async def _move_to_text(
+    context: CoachContext, message: Message, view: RunView, screen: Screen
+) -> bool:
+    """Show the screen as a new text message and make it the run's message."""
+    services = context.services
+    try:
+        sent = await context.bot.send_message(
+            message.chat.id, screen.text, reply_markup=screen.keyboard
+        )
+    except BadRequest:
+        raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("could not send to chat %s (not repeated): %r", message.chat.id, error)
+        return False
+    await services.routines.attach_message(view.run_id, sent.message_id)
+    # The old message keeps its picture but loses its buttons and says where the run went.
+    await _edit_caption(message, services.library.texts.moved_below, Screen(""))
+    return True
