@@ -241,6 +241,21 @@ async def _move_to_text(
         logger.warning("could not send to chat %s (not repeated): %r", message.chat.id, error)
         return False
     await services.routines.attach_message(view.run_id, sent.message_id)
-    # The old message keeps its picture but loses its buttons and says where the run went.
-    await _edit_caption(message, services.library.texts.moved_below, Screen(""))
+    await _retire(message, services.library.texts.moved_below)
     return True
+
+
+async def _retire(message: Message, text: str) -> None:
+    """Say in a message that the run moved on, and take its buttons (best effort).
+
+    A picture keeps its picture and gets the words as its caption; a text message (the
+    reminder or question the run was opening in) gets them as its text.
+    """
+    try:
+        if shows_media(message):
+            await message.edit_caption(text, reply_markup=None)
+        else:
+            await message.edit_text(text, reply_markup=None)
+    except (BadRequest, *TELEGRAM_FAULTS) as error:
+        # The old buttons stay; each is judged against the saved state, so they do no harm.
+        logger.info("could not retire message %s: %r", message.message_id, error)

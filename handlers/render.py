@@ -95,9 +95,9 @@ def step(
 ) -> Screen:
     """Draw the current exercise: its animation, name, version, steps, dose, cues, buttons.
 
-    Under the animation the caption is short (the move is on screen): name, side, version,
-    steps, dose, safety. The why, setup, place and form cues are one tap away ("Steps", or
-    details=True). As text (data saver) everything is in the message.
+    Under the animation the caption is short (the move is on screen): name, side, where and
+    with what, version, steps, dose, safety. The why, the setup and the form cues are one tap
+    away ("Steps", or details=True). As text (data saver) everything is in the message.
     """
     texts = library.texts
     state = view.state
@@ -124,13 +124,15 @@ def step(
     first_run = coach_screens.first_run_safety(library, view)
     hint = texts.units[dose.unit].picker_hint if counts else texts.next_hint
     why = fill(texts.why_line, why=exercise.why)
+    place = f"{progress} · {escape(exercise.position)} · {escape(equipment)}"
+    version = fill(texts.variation_line, variation=variation.name)
     full = [
         title,
         # The why is said once per exercise: the second side would only repeat it.
         *([why] if state.opens_exercise else []),
         *notes,
-        f"{progress} · {escape(exercise.position)} · {escape(equipment)}",
-        fill(texts.variation_line, variation=variation.name),
+        place,
+        version,
         "",
         escape(exercise.setup_for(level)),
         *steps,
@@ -153,7 +155,8 @@ def step(
         caption_lines = [
             (title, 0),
             *((note, 0) for note in notes),
-            (f"{progress} · {escape(variation.name)}", 0),
+            (place, 0),
+            (version, 0),
             *((line, 1) for line in steps),
             ("", 0),
             (dose_line, 0),

@@ -108,9 +108,11 @@ async def test_picker_opens_the_first_exercise_in_a_new_message(sandbox: Sandbox
         T.btn_log,
         T.btn_easier,
         T.btn_harder,
+        T.btn_steps,
         T.btn_skip,
         T.btn_stop,
     ]
+    assert step.animation_sha256 is not None  # the move, shown
 
 
 async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: Sandbox, db) -> None:

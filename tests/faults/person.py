@@ -200,16 +200,20 @@ async def wait_quiet(
             return
 
 
-async def cleared(bot: Sandbox, person: Person) -> None:
+async def cleared(bot: Sandbox, person: Person, *, text_only: bool = False) -> None:
     """Answer the one-time hip question with No from /settings, before any routine.
 
     Tests whose faults hit the send that opens a routine need that send to be the routine's
-    own, not the question's that comes before the first routine.
+    own, not the question's that comes before the first routine. text_only: turn the data
+    saver on too, for a test of the text steps' calls (sendMessage, editMessageText).
     """
-    for action in (
+    actions = [
         lambda: person.send("/start"),
         lambda: person.send("/settings"),
         lambda: person.press(T.btn_set_screening),
         lambda: person.press(T.btn_screening_no),
-    ):
+    ]
+    if text_only:
+        actions.append(lambda: person.press(T.btn_data_saver_on))
+    for action in actions:
         await bot.wait_handled(await action())

@@ -73,14 +73,15 @@ class Trap:
         return f"at {what}, {'carried out' if self.reaches else 'never sent'}"
 
 
-# One kill in each window that matters, and one at a random moment (None).
+# One kill in each window that matters, and one at a random moment (None). Steps are
+# animations: a run's message is sent with sendAnimation and moves on with editMessageMedia.
 LOGGED = T.ans_logged.split("{", 1)[0]
 TRAPS = (
     Trap("answercallbackquery", reaches=True, text=LOGGED),
     Trap("answercallbackquery", reaches=False, text=LOGGED),
-    Trap("editmessagetext", reaches=False),
-    Trap("sendmessage", reaches=True),
-    Trap("sendmessage", reaches=False),
+    Trap("editmessagemedia", reaches=False),
+    Trap("sendanimation", reaches=True),
+    Trap("sendanimation", reaches=False),
     None,
 )
 

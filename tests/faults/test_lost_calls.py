@@ -35,10 +35,11 @@ async def tap(bot: Sandbox, person: Person, data: str, message_id: int) -> str |
 async def test_a_run_message_whose_send_timed_out_is_repaired_by_the_next_tap(
     database_url: str, bot_log: LogRecorder
 ) -> None:
+    """Text steps (the data saver): a lost send and lost edits are repaired by the next tap."""
     first, then = DESK.exercises[0], DESK.exercises[1]
     async with asyncio.timeout(30), Sandbox(fault_settings(database_url, timeout=TIMEOUT)) as bot:
         ada = bot.double.user(4001, "Ada")
-        await cleared(bot, ada)
+        await cleared(bot, ada, text_only=True)
         await bot.wait_handled(await ada.send("/routine"))
         # The run's message reaches the chat, but its answer comes too late: the bot cannot
         # know which message shows the run.
@@ -63,6 +64,41 @@ async def test_a_run_message_whose_send_timed_out_is_repaired_by_the_next_tap(
         await tap(bot, ada, done, message_id)
         assert await tap(bot, ada, done, message_id) == T.ans_outdated
         assert run_message(ada)[:2] == (message_id, heading(then, "left"))
+    bot_log.assert_no_errors()
+
+
+async def test_an_animation_whose_send_timed_out_is_adopted_and_a_failed_media_edit_goes_text(
+    database_url: str, bot_log: LogRecorder
+) -> None:
+    """Animated steps: the timed-out send that arrived is the run's; a failed media edit
+    brings the next step as text in a new message, and the press is kept."""
+    first = DESK.exercises[0]
+    async with asyncio.timeout(30), Sandbox(fault_settings(database_url, timeout=TIMEOUT)) as bot:
+        ada = bot.double.user(4003, "Ada")
+        await cleared(bot, ada)
+        await bot.wait_handled(await ada.send("/routine"))
+        # The animation reaches the chat, but its answer comes too late: not sent again.
+        bot.double.fail_next("sendAnimation", kind="timeout", delay=TIMEOUT * 3)
+        await bot.wait_handled(await ada.press(DESK_LABEL))
+        message_id, shown, done = run_message(ada)
+        assert shown == heading(first, "left")
+        assert len([m for m in ada.bot_messages if m.animation is not None]) == 1
+        # Done on it is saved, and the animation turns to the right foot.
+        dose = LIB.exercise(first).dose
+        assert await tap(bot, ada, done, message_id) == T.ans_logged_side.format(
+            count=f"{dose.target} {dose.unit}", side=heading(first, "left").split(" — ")[1]
+        )
+        assert run_message(ada)[:2] == (message_id, heading(first, "right"))
+        # The next Done is saved, but Telegram fails the media edit: the step comes as text.
+        _, _, done = run_message(ada)
+        bot.double.fail_next("editMessageMedia", status=500)
+        await tap(bot, ada, done, message_id)
+        text_id, shown, done = run_message(ada)
+        assert text_id != message_id and shown == heading(DESK.exercises[1], "left")
+        assert next(m for m in ada.bot_messages if m.message_id == text_id).animation is None
+        # And the run goes on there.
+        await tap(bot, ada, done, text_id)
+        assert run_message(ada)[:2] == (text_id, heading(DESK.exercises[1], "right"))
     bot_log.assert_no_errors()
 
 

@@ -43,11 +43,12 @@ def lib() -> Library:
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
-    """A writable copy of the real content folder (YAML files only)."""
+    """A writable copy of the real content folder (YAML files only, the poses included)."""
     target = tmp_path / "content"
     target.mkdir()
     for source in CONTENT_DIR.glob("*.yaml"):
         shutil.copy(source, target / source.name)
+    shutil.copytree(CONTENT_DIR / "poses", target / "poses")
     return target
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Base, Person
 
 # Tables that hold nothing about a person (checked by a test against the schema).
-NOT_PERSONAL = frozenset({"processed_updates", "workers"})
+NOT_PERSONAL = frozenset({"processed_updates", "workers", "media_files"})
 
 
 def personal_tables() -> list[Table]:
