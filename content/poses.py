@@ -82,6 +82,9 @@ class Move(_Strict):
     hold: bool = False  # stay for the dose's hold (e.g. 2 seconds), with a countdown
     breaths: bool = False  # stay for the dose's breaths, breathing in and out
     cue: str | None = None  # a key of texts.yaml media.cues, shown on the frame
+    # Eased moves start and stop gently; `ease: false` keeps an even speed, so moves in a row
+    # (the quarters of a circle) flow into each other instead of stopping at every key pose.
+    ease: bool = True
 
     @model_validator(mode="after")
     def _one_timing(self) -> Move:

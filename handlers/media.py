@@ -157,8 +157,9 @@ async def show_run(
         return await edit_message(message, screen)
     services = context.services
     if screen.picture is None:
-        # Data saver switched on during the run: the words change under the old picture.
-        return await _edit_caption(message, screen.text, screen)
+        # The data saver was switched on during the run: it goes on as text, in a new message
+        # (an old picture under the new step's words would show the wrong move).
+        return await _move_to_text(context, message, view, screen)
     try:
         media = await _media_file(services, screen)
         known = await services.media.uploaded(media.key)

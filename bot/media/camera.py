@@ -66,14 +66,17 @@ def fit(
     width: float,
     height: float,
     *,
+    pad: float = 0.0,
     margin: float,
     top_space: float,
     bottom_space: float,
 ) -> Framing:
-    """Return the framing that shows every point inside the box left for the figure."""
+    """Return the framing that shows every point, and pad metres around it, in the box left
+    for the figure (between the badge above and the cue bar below).
+    """
     xs, ys = zip(*flats, strict=True)
-    span_x = max(max(xs) - min(xs), 0.5)
-    span_y = max(max(ys) - min(ys), 0.5)
+    span_x = max(max(xs) - min(xs) + 2 * pad, 0.5)
+    span_y = max(max(ys) - min(ys) + 2 * pad, 0.5)
     room_w = width - 2 * margin
     room_h = height - top_space - bottom_space - 2 * margin
     scale = min(room_w / span_x, room_h / span_y)

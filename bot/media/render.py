@@ -19,11 +19,11 @@ from bot.media.draw import Painter, Scene, Style, working_segments
 from bot.media.encode import write_mp4
 from bot.media.timeline import FPS, Frame, frames
 from content import Dose
-from content.body import SIDES, Skeleton, Vec
+from content.body import BODY, SIDES, Skeleton, Vec
 from content.poses import Demo
 
 # Bump when the drawing code changes what a picture looks like: every cached file renders anew.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 # Props small enough to keep in the picture; a wall or a mat may run off its edges.
 _FRAMED_PROPS = frozenset({"chair", "desk", "block", "pillow", "towel"})
 
@@ -107,6 +107,8 @@ def scene_and_frames(animation: Animation) -> tuple[Scene, list[Frame]]:
         flats,
         style.width,
         style.height,
+        # The points are bone ends: the head and the trunk reach this far past them.
+        pad=BODY.head_radius + 0.02,
         margin=style.margin + 12,
         top_space=style.top_space,
         bottom_space=style.bottom_space,

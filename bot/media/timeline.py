@@ -76,7 +76,8 @@ def frames(demo: Demo, dose: Dose) -> list[Frame]:
             t = i / count
             at = (elapsed + t * seconds) / total
             if move.secs is not None:
-                pose = blend(current, target, _ease((i + 1) / count))
+                done = (i + 1) / count
+                pose = blend(current, target, _ease(done) if move.ease else done)
                 beat = str(int(t * seconds) + 1) if seconds >= 1.5 else ""
                 overlay = Overlay(move.cue or "", beat, -1.0, at)
             elif move.hold:

@@ -230,3 +230,20 @@ async def test_steps_show_the_full_text_under_the_animation(
     assert full.animation_sha256 == step.animation_sha256
     await ada.press(T.btn_steps_less)
     assert ada.last.text == step.text
+
+
+async def test_the_data_saver_switched_on_mid_run_moves_the_run_to_text(
+    sandbox: Sandbox, db, rendered_media: Path
+) -> None:
+    """The next press after turning it on shows its step as text; the old picture retires."""
+    ada = sandbox.person(807, "Ada")
+    first = await open_routine(ada, "desk")
+    await ada.send("/settings")
+    await ada.press(T.btn_data_saver_on)
+    await ada.press(done_button(first), message_id=first.message_id)
+    step = ada.last
+    assert step.message_id != first.message_id and step.animation is None
+    assert step.text.startswith(f"{LIB.exercise('seated_ir').name} — ")
+    assert (await run_of(db)).message_id == step.message_id
+    old = next(m for m in ada.chat if m.message_id == first.message_id)
+    assert old.text == T.moved_below and old.buttons == []

@@ -34,3 +34,15 @@ def test_offline_chat_completes_a_routine(tmp_path: Path) -> None:
     assert f"🎉 {DESK.title}: done!" in done.stdout
     assert f"{steps} sets done, 0 skipped." in done.stdout
     assert (tmp_path / "data" / "mobility-coach.db").exists(), "the log is kept in SQLite"
+    # Each step's animation is a file in MEDIA_DIR (./data/media by default; the suite's
+    # shared cache here), named on screen with what it shows.
+    seated = library().exercise("seated_ir")
+    shown = [line for line in done.stdout.splitlines() if line.startswith("[animation: ")]
+    assert len(shown) >= steps
+    first = shown[0]
+    assert first.startswith(
+        f"[animation: {seated.name} · {seated.standard.name} · {T.side('foot', 'left')}, "
+    )
+    path = Path(first.rsplit(", ", 1)[1].rstrip("]"))
+    assert path.parent == Path(os.environ["MEDIA_DIR"]) and path.suffix == ".mp4"
+    assert path.exists()
