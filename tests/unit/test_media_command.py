@@ -28,4 +28,3 @@ def test_the_media_command_fills_a_folder_and_draws_the_sheet(
     assert all(catalog.file(p).path.exists() for p in pictures)
     with Image.open(sheet) as image:
         assert image.size[0] == 3 * 320  # easier, standard, harder side by side
-
