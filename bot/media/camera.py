@@ -71,8 +71,9 @@ def fit(
     top_space: float,
     bottom_space: float,
 ) -> Framing:
-    """Return the framing that shows every point, and pad metres around it, in the box left
-    for the figure (between the badge above and the cue bar below).
+    """Return the framing that shows every point, and pad metres around it, in the box.
+
+    The box is what is left for the figure between the badge above and the cue bar below.
     """
     xs, ys = zip(*flats, strict=True)
     span_x = max(max(xs) - min(xs) + 2 * pad, 0.5)
