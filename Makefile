@@ -35,7 +35,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## bench: set up and run the benchmarks (about 17 minutes); writes bench/RESULTS.md
+## bench: set up and run the benchmarks (about 21 minutes); writes bench/RESULTS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -357,7 +358,7 @@ def _fairness_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str,
             for s in data["settings"]
         )
         + "; the goal is judged at 64 (the default). The same benchmark on the processor "
-        "before the fix: section 7.",
+        f"before the fix: section {_found_number()}.",
         data["table"],
     ]
     goals: list[tuple[str, str, str]] = []
@@ -423,6 +424,124 @@ def _fairness_causes(runs: list[dict[str, Any]], presses: int, commands: int) ->
         f"{commands} commands are spread over {fmt(group['flood_seconds_median'])} s instead "
         "of taking the loop in one go. On this shared machine the ratios move with the load of "
         "the moment (load averages above)."
+    )
+
+
+def _media_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    if data is None:
+        return "Not run.", [("media: each picture uploaded once per bot", "n/a", _verdict(None))]
+    render = data["render"]
+    walk = data["first_upload"]
+    one, two = walk["walks"]
+    presses: list[dict[str, Any]] = data["presses"]
+    steps = data["media_steps"]
+    workers = render["workers"]
+    parts = [
+        "Every picture the bot can show (`MediaCatalog.pictures()`: each exercise's easier, "
+        "standard and harder version for each side it has, and each routine's sheet) is "
+        f"rendered first, with {workers} worker{'s' if workers != 1 else ''}, into an empty "
+        "temporary MEDIA_DIR, which every bot of the run is then given: no bot renders while "
+        "it is measured.",
+        "**Render.** The time to render them all (`render_missing`), against the time to load "
+        "the content library (`load_library()`: the YAML files read and validated, the "
+        f"median of {len(render['library_loads_s'])} loads around the render) in the same "
+        "process: both are CPU-bound Python work, so their ratio holds when the shared machine "
+        "is slower or busier, while the seconds do not. The absolute time is for the operator "
+        "(`mobility-coach media DIR` does the same with one worker per core).\n\n"
+        + data["tables"]["render"],
+        f"**A press that changes the media.** Button cost's paced regime: {data['people']} "
+        f"people, {data['think'][0]:g}-{data['think'][1]:g} s between taps, one desk routine "
+        "each (/routine, the routine's button, the one-time hip question answered No, then "
+        f"Done on each of the {len(steps) + 1} steps), each bot in its own process with the "
+        "production rate limiter. **floor** is button cost's floor (an answer and an "
+        "editMessageText per press); **media** is the coach with animations; **text** is the "
+        "coach with the data saver on for everybody (people are loaded into the database "
+        "before the bot starts, "
+        "with the data saver set for the text bot). Before the measured phase "
+        f"{data['warmup_people']} warm-up people walk one routine each, which uploads every "
+        "picture of the desk routine and stores its file_id, so in the measured phase every "
+        "picture is shown by file_id (editMessageMedia; uploads in the measured phase are "
+        "counted in the last column and must be 0). The desk routine goes exercise by "
+        "exercise, left side then right, so every Done but the last puts another animation "
+        f"into the message: the rows *steps {steps[0]}-{steps[-1]}* count those presses only "
+        f"({len(steps)} per person; the last Done, which shows the summary's picture, is left "
+        "out), and the same presses of the floor and the text bot. *All* counts every update "
+        "of the routine. Latency runs from pushing the update until the bot's last call for "
+        "it reached the double; CPU is the bot process's (plus, on PostgreSQL, the server's) "
+        "over the whole measured phase per update: it cannot be split by press, and "
+        f"{_shown(presses)} updates per person show a picture.\n\n" + data["tables"]["presses"],
+        _media_press_lines(presses, data["desk_pictures"]),
+        "**First upload.** A fresh database and a fresh double; one person (screened already, "
+        "so both walks press the same buttons) walks "
+        + ", ".join(walk["walk"])
+        + " (routine@version of every exercise, set before each routine through the bot's "
+        "own level repository), which shows every picture at least once, then walks the same "
+        f"again, {data['walk_think'][0]:g}-{data['walk_think'][1]:g} s between taps. Uploads "
+        "and bytes come from the double's records (`double.uploads`). A press's latency runs "
+        "from pushing it until the bot's handler for it ended (`botproc --handled`: after the "
+        "upload was answered and its file_id committed), and, beside it, until the bot's last "
+        "call for it reached the double (which stamps a call when it arrives, before reading "
+        "its body, so an upload's bytes are not in that figure). The "
+        "uploading presses are those of the first walk that sent a file; the second walk's "
+        "presses at the same places are compared with them.\n\n" + data["tables"]["walk"],
+    ]
+    text = (
+        f"{one['uploads']} uploads ({fmt(one['bytes'])} bytes) of {walk['pictures']} "
+        f"pictures ({one['covered']} covered), then {two['uploads']}"
+    )
+    ok = one["covered"] == walk["pictures"] and one["uploads"] == walk["pictures"]
+    ok = ok and two["uploads"] == 0
+    ok = ok and all(r["measured_uploads"] == 0 for r in presses)
+    return "\n\n".join(parts), [
+        (
+            "media: each picture uploaded once per bot (a walk through all of them, then "
+            "again: nothing)",
+            text,
+            _verdict(ok),
+        )
+    ]
+
+
+def _shown(presses: list[dict[str, Any]]) -> str:
+    """Say how many of the media bot's updates per person showed a picture."""
+    media = next((r for r in presses if r["bot"] == "media"), None)
+    if media is None:
+        return "some of the media bot's"
+    methods = media["methods_per_person"]
+    shown = sum(methods.get(m, 0) for m in ("editMessageMedia", "sendAnimation", "sendPhoto"))
+    return f"{shown:.0f} of the media bot's {media['updates'] / media['people']:.0f}"
+
+
+def _media_press_lines(presses: list[dict[str, Any]], pictures: int) -> str:
+    """Say what the ratios show, and what the warm-up's uploads say about shows at once."""
+    lines = []
+    for kind in dict.fromkeys(r["kind"] for r in presses):
+        by = {r["bot"]: r for r in presses if r["kind"] == kind}
+        if not {"floor", "text", "media"} <= set(by):
+            continue
+        media, text, floor = by["media"], by["text"], by["floor"]
+
+        def p50(result: dict[str, Any]) -> float:
+            return float(result["media_steps"]["p50_ms"])
+
+        lines.append(
+            f"- {kind}: a press that puts another animation in the message took "
+            f"{fmt(ratio(p50(media), p50(text)))}x the p50 of the same press with text steps "
+            f"({fmt(ratio(p50(media), p50(floor)))}x the floor's), and the media bot "
+            f"{fmt(ratio(_cpu(media), _cpu(text)))}x the text bot's CPU per update "
+            f"({fmt(ratio(_cpu(media), _cpu(floor)))}x the floor's). Its warm-up uploaded "
+            f"{media['warmup_uploads']} files for the routine's {pictures} pictures."
+        )
+    if not lines:
+        return ""
+    return (
+        "\n".join(lines)
+        + "\n\nThe warm-up people walk at once and in step. The bot stores a picture's "
+        "file_id when its upload returns, and a show that finds none uploads the file: so a "
+        "picture shown to several people before its first upload returned was uploaded once "
+        "per such show (the uploads beyond the routine's pictures above). One upload per "
+        "picture per bot holds for shows that do not overlap, as the walk below and the "
+        "measured phase (no upload) show."
     )
 
 
@@ -518,22 +637,58 @@ SECTIONS: tuple[tuple[str, str, str, Section, str | None], ...] = (
         None,
     ),
     ("fairness", "Fairness under a flood", "bench/fairness.py", _fairness_section, "fairness"),
+    ("media_cost", "Media cost", "bench/media_cost.py", _media_section, "media"),
 )
+FOUND = "Found and fixed"
 KEPT = "_Not run this time: kept from the run started {started} UTC (`{command}`)._"
 
 
-def _earlier(path: Path) -> tuple[dict[str, str], list[tuple[str, str, str]], str, str]:
-    """Read an earlier RESULTS.md: its sections by program, goal rows, start and command."""
+def _found_number() -> int:
+    """Return the number of the "Found and fixed" section (after every benchmark's)."""
+    return len(SECTIONS) + 1
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What an earlier RESULTS.md held: its sections by program, goal rows, start and command.
+
+    numbers: each section's number then, to the program it was (or FOUND), so the section
+    references in a kept section can follow a change in the numbering.
+    """
+
+    bodies: dict[str, str]
+    goals: list[tuple[str, str, str]]
+    started: str
+    command: str
+    numbers: dict[int, str]
+
+    def renumber(self, body: str, now: dict[str, int]) -> str:
+        """Return a kept section with its "section N" references in today's numbering."""
+
+        def swap(match: re.Match[str]) -> str:
+            number = now.get(self.numbers.get(int(match.group(2)), ""))
+            return match.group(0) if number is None else f"{match.group(1)}{number}"
+
+        return re.sub(r"\b(section )(\d+)\b", swap, body, flags=re.I)
+
+
+def _earlier(path: Path) -> Earlier:
+    """Read an earlier RESULTS.md."""
     if not path.exists():
-        return {}, [], "", ""
+        return Earlier({}, [], "", "", {})
     text = path.read_text()
     started = re.search(r"^\| started \(UTC\) \| ([^|]+?) \|$", text, re.M)
     command = re.search(r"^Produced by `([^`]+)`", text, re.M)
     bodies: dict[str, str] = {}
     goals: list[tuple[str, str, str]] = []
+    numbers: dict[int, str] = {}
     for chunk in re.split(r"^## ", text, flags=re.M)[1:]:
         heading, _, body = chunk.partition("\n")
         program = re.search(r"\(`(bench/[a-z_]+\.py)`\)$", heading)
+        numbered = re.match(r"(\d+)\. (.+)$", heading.strip())
+        if numbered is not None:
+            key = program.group(1) if program is not None else numbered.group(2).strip()
+            numbers[int(numbered.group(1))] = key
         if program is not None:
             bodies[program.group(1)] = body.strip()
         elif heading.strip() == "Goals":
@@ -541,11 +696,12 @@ def _earlier(path: Path) -> tuple[dict[str, str], list[tuple[str, str, str]], st
                 cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
                 if len(cells) == 3:
                     goals.append((cells[0], cells[1], cells[2]))
-    return (
+    return Earlier(
         bodies,
         goals,
         started.group(1).strip() if started else "an unknown time",
         command.group(1) if command else "unknown",
+        numbers,
     )
 
 
@@ -564,20 +720,23 @@ def write_results(
     section and goal rows from the RESULTS.md there was, marked with the run they come from,
     so running one benchmark does not wipe the others' results.
     """
-    bodies, old_goals, old_started, old_command = _earlier(RESULTS)
+    earlier = _earlier(RESULTS)
+    numbering = {program: n for n, (_, _, program, _, _) in enumerate(SECTIONS, start=1)}
+    numbering[FOUND] = _found_number()
     goals: list[tuple[str, str, str]] = []
     parts: list[str] = []
     kept: list[str] = []
     for number, (name, title, program, render, prefix) in enumerate(SECTIONS, start=1):
         data = load(name)
         body, section_goals = render(data)
-        if data is None and program in bodies:
-            body = bodies[program]
+        if data is None and program in earlier.bodies:
+            body = earlier.renumber(earlier.bodies[program], numbering)
             if not body.startswith("_Not run this time"):
-                body = KEPT.format(started=old_started, command=old_command) + "\n\n" + body
+                kept_from = KEPT.format(started=earlier.started, command=earlier.command)
+                body = kept_from + "\n\n" + body
             section_goals = [
                 (label, value if "(earlier run)" in value else f"{value} (earlier run)", verdict)
-                for label, value, verdict in old_goals
+                for label, value, verdict in earlier.goals
                 if prefix and label.startswith(prefix)
             ]
             kept.append(f"{number} ({name})")
@@ -602,7 +761,7 @@ def write_results(
         + note,
         "## Goals\n\n" + table(["goal", "this run", "verdict"], goals),
         *parts,
-        f"## {len(SECTIONS) + 1}. Found and fixed\n\n" + FOUND_AND_FIXED,
+        f"## {_found_number()}. {FOUND}\n\n" + FOUND_AND_FIXED,
     ]
     RESULTS.write_text("\n\n".join(sections) + "\n")
     return RESULTS
