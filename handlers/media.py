@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, InputMediaAnimation, InputMediaPhoto, Message
 from telegram.error import BadRequest, TimedOut
@@ -94,47 +95,62 @@ async def send_run(context: CoachContext, chat_id: int, screen: Screen) -> Messa
         return None
 
 
-async def _send_picture(context: CoachContext, chat_id: int, screen: Screen) -> Message:
-    """Send the picture by file_id, or upload it; a refused file_id is uploaded again once."""
-    services = context.services
-    media = await _media_file(services, screen)
+# What shows a picture: given its stored file_id, or None to upload the file itself.
+Show = Callable[[str | None], Awaitable[Message | bool]]
+
+
+async def _deliver(services: Services, media: MediaFile, show: Show, where: str) -> Message | bool:
+    """Show a picture by its file_id, or upload it; a refused file_id is uploaded again once.
+
+    Uploads of one picture take turns in this process: the first uploads, the others wait
+    and then name its file_id (a reminder can start many runs at once). Telegram refusing or
+    failing the call raises _MediaFailed; a time-out goes up as it is (it may have arrived).
+    """
     known = await services.media.uploaded(media.key)
-    for attempt in ("stored", "upload"):
-        if attempt == "stored" and known is None:
-            continue
-        source: str | InputFile = (
-            known.file_id
-            if attempt == "stored" and known is not None
-            else InputFile(media.path.read_bytes(), filename=media.filename)
-        )
-        try:
-            if media.kind == "animation":
-                message = await context.bot.send_animation(
-                    chat_id,
-                    source,
-                    caption=screen.shown_caption,
-                    reply_markup=screen.keyboard,
-                )
-            else:
-                message = await context.bot.send_photo(
-                    chat_id, source, caption=screen.shown_caption, reply_markup=screen.keyboard
-                )
-        except BadRequest as error:
-            if attempt == "stored" and known is not None and is_wrong_file(error):
+    try:
+        if known is not None:
+            try:
+                return await show(known.file_id)
+            except BadRequest as error:
+                if not is_wrong_file(error):
+                    raise
                 logger.info("file_id of %s refused: uploading it again", media.filename)
                 await services.media.forget(media.key, known.file_id)
-                continue
-            logger.warning("chat %s: %s refused: %s", chat_id, media.filename, error.message)
-            raise _MediaFailed from error
-        except TimedOut:
-            raise
-        except TELEGRAM_FAULTS as error:
-            logger.warning("chat %s: %s not sent: %r", chat_id, media.filename, error)
-            raise _MediaFailed from error
-        if attempt == "upload":
-            await _remember(services, media, message)
-        return message
-    raise _MediaFailed  # unreachable: the upload attempt returns or raises
+        async with services.media.upload_turn(media.key):
+            known = await services.media.uploaded(media.key)
+            if known is not None:  # uploaded by another show while this one waited
+                return await show(known.file_id)
+            shown = await show(None)
+            if isinstance(shown, Message):
+                await _remember(services, media, shown)
+            return shown
+    except BadRequest as error:
+        if is_not_modified(error):
+            return True
+        logger.warning("%s: %s refused: %s", where, media.filename, error.message)
+        raise _MediaFailed from error
+    except TimedOut:
+        raise
+    except TELEGRAM_FAULTS as error:
+        logger.warning("%s: %s not shown: %r", where, media.filename, error)
+        raise _MediaFailed from error
+
+
+async def _send_picture(context: CoachContext, chat_id: int, screen: Screen) -> Message:
+    """Send a screen's picture with its caption and buttons as a new message."""
+    services = context.services
+    media = await _media_file(services, screen)
+
+    async def show(file_id: str | None) -> Message:
+        source = file_id or InputFile(media.path.read_bytes(), filename=media.filename)
+        send = context.bot.send_animation if media.kind == "animation" else context.bot.send_photo
+        return await send(
+            chat_id, source, caption=screen.shown_caption, reply_markup=screen.keyboard
+        )
+
+    sent = await _deliver(services, media, show, f"chat {chat_id}")
+    assert isinstance(sent, Message)
+    return sent
 
 
 async def show_run(
@@ -189,42 +205,19 @@ async def _edit_caption(message: Message, caption: str, screen: Screen) -> bool:
 async def _edit_media(
     context: CoachContext, message: Message, screen: Screen, media: MediaFile
 ) -> None:
-    """Put another picture in the message (by file_id, or uploaded; a refused id once more)."""
-    services = context.services
-    known = await services.media.uploaded(media.key)
-    for attempt in ("stored", "upload"):
-        if attempt == "stored" and known is None:
-            continue
-        kind = InputMediaAnimation if media.kind == "animation" else InputMediaPhoto
-        if attempt == "stored" and known is not None:
-            item = kind(known.file_id, caption=screen.shown_caption)
+    """Put another picture, with the screen's caption and buttons, in the message."""
+    kind = InputMediaAnimation if media.kind == "animation" else InputMediaPhoto
+
+    async def show(file_id: str | None) -> Message | bool:
+        if file_id is not None:
+            item = kind(file_id, caption=screen.shown_caption)
         else:
             # Bytes with a filename: PTB attaches them to the request as a part of its own.
             data = media.path.read_bytes()
             item = kind(data, caption=screen.shown_caption, filename=media.filename)
-        try:
-            edited = await message.edit_media(item, reply_markup=screen.keyboard)
-        except BadRequest as error:
-            if is_not_modified(error):
-                return
-            if attempt == "stored" and known is not None and is_wrong_file(error):
-                logger.info("file_id of %s refused: uploading it again", media.filename)
-                await services.media.forget(media.key, known.file_id)
-                continue
-            logger.warning(
-                "message %s: %s refused: %s", message.message_id, media.filename, error.message
-            )
-            raise _MediaFailed from error
-        except TimedOut:
-            raise
-        except TELEGRAM_FAULTS as error:
-            logger.warning(
-                "message %s: %s not shown: %r", message.message_id, media.filename, error
-            )
-            raise _MediaFailed from error
-        if attempt == "upload" and isinstance(edited, Message):
-            await _remember(services, media, edited)
-        return
+        return await message.edit_media(item, reply_markup=screen.keyboard)
+
+    await _deliver(context.services, media, show, f"message {message.message_id}")
 
 
 async def _move_to_text(

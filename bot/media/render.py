@@ -23,7 +23,7 @@ from content.body import BODY, SIDES, Skeleton, Vec
 from content.poses import Demo
 
 # Bump when the drawing code changes what a picture looks like: every cached file renders anew.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 # Props small enough to keep in the picture; a wall or a mat may run off its edges.
 _FRAMED_PROPS = frozenset({"chair", "desk", "block", "pillow", "towel"})
 

@@ -7,6 +7,7 @@ both places, so the next show uploads the file again.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.db.unit_of_work import UnitOfWorkFactory
@@ -28,6 +29,11 @@ class MediaService:
         self._units = units
         self._clock = clock
         self._memory: dict[str, UploadedFile] = {}
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    def upload_turn(self, key: str) -> asyncio.Lock:
+        """Return the lock that makes this process's uploads of one picture take turns."""
+        return self._turns.setdefault(key, asyncio.Lock())
 
     async def uploaded(self, key: str) -> UploadedFile | None:
         """Return the upload of a picture, if Telegram has it."""

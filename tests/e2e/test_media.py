@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -247,3 +248,20 @@ async def test_the_data_saver_switched_on_mid_run_moves_the_run_to_text(
     assert (await run_of(db)).message_id == step.message_id
     old = next(m for m in ada.chat if m.message_id == first.message_id)
     assert old.text == T.moved_below and old.buttons == []
+
+
+async def test_people_starting_at_once_share_one_upload(
+    sandbox: Sandbox, rendered_media: Path
+) -> None:
+    """Five first runs opened together (a team's nudge): the first step is uploaded once."""
+    people = [sandbox.person(810 + i, f"P{i}") for i in range(5)]
+    for person in people:
+        await person.send("/start")
+        await person.send("/settings")
+        await person.press(T.btn_set_screening)
+        await person.press(T.btn_screening_no)
+        await person.send("/routine")
+    await asyncio.gather(*(p.press(routine_label("desk")) for p in people))
+    shown = {p.last.animation_sha256 for p in people}
+    assert len(shown) == 1 and None not in shown
+    assert [u.sha256 for u in sandbox.double.uploads] == list(shown)

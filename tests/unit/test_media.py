@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -142,6 +145,16 @@ def test_a_render_is_deterministic(lib: Library, tmp_path: Path) -> None:
     render_mp4(animation, tmp_path / "b.mp4")
     first = hashlib.sha256((tmp_path / "a.mp4").read_bytes()).hexdigest()
     assert first == hashlib.sha256((tmp_path / "b.mp4").read_bytes()).hexdigest()
+    # And in another process, with another order of its sets and dicts' hashing.
+    script = (
+        "import sys; from pathlib import Path; from content import library; "
+        "from bot.media.catalog import MediaCatalog, Demo; from bot.media.render import render_mp4; "
+        "c = MediaCatalog(library(), Path(sys.argv[1])); "
+        "render_mp4(c.animation(Demo('seated_ir', 0, 'left')), Path(sys.argv[1]) / 'c.mp4')"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, env=env)
+    assert first == hashlib.sha256((tmp_path / "c.mp4").read_bytes()).hexdigest()
     # And a change of the pose data is another file.
     other = catalog.animation(Demo("seated_ir", 1, "left"))
     assert other.key != animation.key
