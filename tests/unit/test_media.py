@@ -148,7 +148,8 @@ def test_a_render_is_deterministic(lib: Library, tmp_path: Path) -> None:
     # And in another process, with another order of its sets and dicts' hashing.
     script = (
         "import sys; from pathlib import Path; from content import library; "
-        "from bot.media.catalog import MediaCatalog, Demo; from bot.media.render import render_mp4; "
+        "from bot.media.catalog import MediaCatalog, Demo; "
+        "from bot.media.render import render_mp4; "
         "c = MediaCatalog(library(), Path(sys.argv[1])); "
         "render_mp4(c.animation(Demo('seated_ir', 0, 'left')), Path(sys.argv[1]) / 'c.mp4')"
     )
