@@ -7,6 +7,13 @@ text, press inline buttons, read the chat as it stands. Telegram's documented li
 error descriptions are enforced so that a bot bug fails a test instead of production, and
 faults (errors, timeouts, dropped connections, flood limits) can be injected.
 
+Groups carry what team features need: members' statuses for getChatMember and
+getChatAdministrators (``group.member(id, status=...)``, ``promote()``), the bot added,
+removed or made an admin (my_chat_member), an upgrade to a supergroup
+(``group.migrate_to_supergroup()``: the migrate_to/from updates, then 400 with
+migrate_to_chat_id for the old id), and a record of the sends and edits each group got
+(``group.writes``, ``group.calls_per_minute()``) to check Telegram's 20-a-minute limit.
+
 State is indexed by chat and updates live in a queue, so every call costs O(1) or O(size of
 one chat), which keeps benchmarks with thousands of messages honest.
 

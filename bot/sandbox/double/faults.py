@@ -32,6 +32,13 @@ RANDOM_FAULT_METHODS: Final = frozenset(
 GROUP_EDIT_METHODS: Final = frozenset(
     {"editmessagetext", "editmessagereplymarkup", "editmessagecaption", "editmessagemedia"}
 )
+# Calls that put a message in a chat or change one: what a chat's ``writes`` record.
+MESSAGE_WRITE_METHODS: Final = GROUP_EDIT_METHODS | {
+    "sendmessage",
+    "sendphoto",
+    "senddocument",
+    "sendanimation",
+}
 
 
 @dataclass(slots=True)

@@ -9,13 +9,16 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
-from bot.sandbox.double.faults import FloodLimits
+from bot.sandbox.double.faults import MESSAGE_WRITE_METHODS, FloodLimits
 from bot.sandbox.double.mp4 import is_mp4, read_mp4
 from bot.sandbox.double.records import (
     CAPTION_TOO_LONG,
+    INVALID_USER_ID,
     MEDIA_EMPTY,
+    NO_ADMINS_IN_PRIVATE_CHAT,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
+    USER_NOT_FOUND,
     WRONG_FILE_ID,
     ApiError,
     CallbackAnswer,
@@ -25,11 +28,14 @@ from bot.sandbox.double.records import (
 from bot.sandbox.double.state import (
     BUTTON_ACTIONS,
     MEDIA_KINDS,
+    PRESENT_STATUSES,
+    Access,
     ChatState,
     FileKind,
     StoredFile,
     StoredMessage,
     TelegramState,
+    chat_member_dict,
     is_file_id_shaped,
 )
 from bot.sandbox.double.wire import Params, Upload, peek_chat_id
@@ -128,6 +134,10 @@ class BotApiMethods(TelegramState):
                 ("sendDocument", self._send_document),
                 ("sendAnimation", self._send_animation),
                 ("getFile", self._get_file),
+                ("getChat", self._get_chat),
+                ("getChatMember", self._get_chat_member),
+                ("getChatAdministrators", self._get_chat_administrators),
+                ("getChatMemberCount", self._get_chat_member_count),
             )
         }
 
@@ -269,7 +279,7 @@ class BotApiMethods(TelegramState):
         if not formatted.text:
             raise bad_request("message text is empty")
         markup = self._inline_markup(params)
-        self._check_writable(chat)
+        self._check_access(chat, "write")
         self._throttle("sendmessage", chat)
         message = self._store_message(
             chat,
@@ -294,7 +304,7 @@ class BotApiMethods(TelegramState):
             raise bad_request("there is no text in the message to edit")
         if formatted == message.formatted and markup == message.markup:
             raise bad_request(NOT_MODIFIED)
-        self._check_writable(chat)
+        self._check_access(chat, "edit")
         self._throttle("editmessagetext", chat)
         message.formatted, message.source, message.parse_mode = formatted, source, mode
         return self._apply_edit(message, markup)
@@ -307,7 +317,7 @@ class BotApiMethods(TelegramState):
             raise bad_request("there is no caption in the message to edit")
         if formatted == message.formatted and markup == message.markup:
             raise bad_request(NOT_MODIFIED)
-        self._check_writable(chat)
+        self._check_access(chat, "edit")
         self._throttle("editmessagecaption", chat)
         message.formatted, message.source, message.parse_mode = formatted, source, mode
         return self._apply_edit(message, markup)
@@ -331,7 +341,7 @@ class BotApiMethods(TelegramState):
             and markup == message.markup
         ):
             raise bad_request(NOT_MODIFIED)
-        self._check_writable(chat)
+        self._check_access(chat, "edit")
         self._throttle("editmessagemedia", chat)
         _attach(message, self._register_file(stored, "editMessageMedia"))
         message.formatted, message.source, message.parse_mode = formatted, source, mode
@@ -342,13 +352,15 @@ class BotApiMethods(TelegramState):
         markup = self._inline_markup(params)
         if markup == message.markup:
             raise bad_request(NOT_MODIFIED)
-        self._check_writable(chat)
+        self._check_access(chat, "edit")
         self._throttle("editmessagereplymarkup", chat)
         return self._apply_edit(message, markup)
 
     async def _delete_message(self, params: Params) -> bool:
         chat = self._target_chat(params)
         message_id = params.required_integer("message_id")
+        if chat.is_group:  # a person who blocked the bot does not stop it deleting its messages
+            self._check_access(chat, "write")
         if chat.messages.pop(message_id, None) is None:
             raise bad_request("message to delete not found")
         self._changed()
@@ -381,11 +393,69 @@ class BotApiMethods(TelegramState):
         action = params.text("action")
         if action not in _CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
-        self._check_writable(chat)
+        self._check_access(chat, "write")
         self._throttle("sendchataction", chat)
         chat.actions.append(action)
         self._changed()
         return True
+
+    # ---------------------------------------------------------------- chats and members
+
+    async def _get_chat(self, params: Params) -> JsonDict:
+        chat = self._target_chat(params)
+        self._check_access(chat, "read")
+        info: JsonDict = {
+            **chat.info,
+            "accent_color_id": abs(chat.id) % 7,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+        if chat.is_group:
+            info["permissions"] = _default_permissions(supergroup=chat.is_supergroup)
+        return info
+
+    async def _get_chat_member(self, params: Params) -> JsonDict:
+        user_id = _user_id_param(params)
+        chat = self._target_chat(params)
+        self._check_access(chat, "read" if user_id == self.bot_id else "members")
+        if user_id == self.bot_id:
+            user = self.bot_user
+        elif user_id in self._users:
+            user = self._users[user_id]
+        else:
+            raise bad_request(USER_NOT_FOUND)
+        status = self._member_status(chat, user_id)
+        return chat_member_dict(user, status, supergroup=chat.is_supergroup)
+
+    async def _get_chat_administrators(self, params: Params) -> list[JsonDict]:
+        chat = self._target_chat(params)
+        self._check_access(chat, "members")
+        if not chat.is_group:
+            raise bad_request(NO_ADMINS_IN_PRIVATE_CHAT)
+        supergroup = chat.is_supergroup
+        admins = [
+            chat_member_dict(self._users[user_id], status, supergroup=supergroup)
+            for user_id, status in chat.members.items()
+            if status in ("creator", "administrator")
+        ]
+        admins.sort(key=lambda entry: entry["status"] != "creator")
+        if chat.bot_member_status == "administrator":
+            admins.append(chat_member_dict(self.bot_user, "administrator", supergroup=supergroup))
+        return admins
+
+    async def _get_chat_member_count(self, params: Params) -> int:
+        chat = self._target_chat(params)
+        self._check_access(chat, "members")
+        if not chat.is_group:
+            return 1 + (chat.id != self.bot_id)
+        people = sum(status in PRESENT_STATUSES for status in chat.members.values())
+        return people + (chat.bot_status == "member")
 
     # ---------------------------------------------------------------- files
 
@@ -417,7 +487,7 @@ class BotApiMethods(TelegramState):
             _apply_size_hints(stored, params)
         formatted, source, mode = self._caption(params)
         markup = self._inline_markup(params)
-        self._check_writable(chat)
+        self._check_access(chat, "write")
         self._throttle("send" + kind, chat)
         # Only now, with every rule passed, does the upload become a file with a file_id.
         stored = self._register_file(stored, method)
@@ -555,10 +625,11 @@ class BotApiMethods(TelegramState):
             raise bad_request("chat not found")
         return chat
 
-    def _check_writable(self, chat: ChatState) -> None:
-        forbidden = chat.forbidden
-        if forbidden is not None:
-            raise ApiError(403, forbidden)
+    def _check_access(self, chat: ChatState, access: Access) -> None:
+        """Raise Telegram's 400 or 403 if the bot may not do what needs ``access`` in ``chat``."""
+        refusal = chat.refusal(access)
+        if refusal is not None:
+            raise refusal
 
     def _editable(self, params: Params) -> tuple[ChatState, StoredMessage]:
         if params.get("inline_message_id") is not None:
@@ -621,19 +692,67 @@ class BotApiMethods(TelegramState):
         return kept or None
 
     def _throttle(self, method: str, chat: ChatState | None) -> None:
-        """Raise 429 with an honest retry_after if the call would break a flood limit."""
+        """Raise 429 with an honest retry_after if the call would break a flood limit.
+
+        Called once every other rule passed, so an admitted send or edit is one Telegram
+        accepts: it is noted in the chat's ``writes``.
+        """
+        now = self._clock()
         limits = self._limits
-        if limits is None:
-            return
-        wait = limits.admit(
-            method,
-            chat.id if chat is not None else None,
-            group=chat is not None and chat.is_group,
-            now=self._clock(),
+        if limits is not None:
+            wait = limits.admit(
+                method,
+                chat.id if chat is not None else None,
+                group=chat is not None and chat.is_group,
+                now=now,
+            )
+            if wait is not None:
+                self.throttled += 1
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        if chat is not None and method in MESSAGE_WRITE_METHODS:
+            chat.writes.append((now, self._handlers[method][0]))
+
+
+def _user_id_param(params: Params) -> int:
+    """Return the ``user_id`` of a request; Telegram's 400 when it is not a user's id."""
+    try:
+        user_id = params.integer("user_id")
+    except ApiError:
+        user_id = None
+    if user_id is None or user_id <= 0:
+        raise bad_request(INVALID_USER_ID)
+    return user_id
+
+
+def _default_permissions(*, supergroup: bool) -> JsonDict:
+    """Return a new group's ChatPermissions: members may send anything and invite others."""
+    permissions = {
+        name: True
+        for name in (
+            "can_send_messages",
+            "can_send_media_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+            "can_invite_users",
         )
-        if wait is not None:
-            self.throttled += 1
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    }
+    permissions.update(
+        {
+            "can_edit_tag": False,
+            "can_change_info": False,
+            "can_pin_messages": False,
+            "can_manage_topics": supergroup,
+        }
+    )
+    return permissions
 
 
 def _validate_button(button: Any) -> None:

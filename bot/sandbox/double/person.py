@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from typing import Final
+from urllib.parse import parse_qs, urlsplit
+
 from bot.sandbox.double.records import ButtonNotFoundError, CallbackAnswer, ChatMessage, JsonDict
 from bot.sandbox.double.state import (
     BUTTON_ACTIONS,
+    MEMBER_STATUSES,
+    SUPERGROUP_ID_BOUND,
     BotStatus,
     ChatState,
+    MemberStatus,
     StoredMessage,
     TelegramState,
     chat_message,
     command_entities,
 )
 from bot.sandbox.telegram_html import FormattedText, trim_plain
+
+# A deep link's start parameter: up to 64 of A-Z, a-z, 0-9, _ and - (Telegram's rule).
+_START_PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ChatUser:
@@ -178,14 +188,58 @@ class Person(ChatUser):
     def __init__(self, double: TelegramState, user: JsonDict) -> None:
         super().__init__(double, user, int(user["id"]))
 
+    async def open_link(self, url: str) -> int:
+        """Follow a link to the bot and press Start; returns the update_id of the message.
+
+        Takes ``https://t.me/<bot>?start=<payload>`` (also ``t.me/…`` and
+        ``tg://resolve?domain=<bot>&start=<payload>``), which the app turns into the message
+        "/start <payload>" in the private chat, as for someone who never wrote to the bot.
+        A link to another bot or with a payload Telegram would not pass on raises ValueError.
+        """
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if parts.scheme == "tg" and parts.netloc == "resolve":
+            username = query.get("domain", [""])[0]
+        elif parts.scheme in ("http", "https") and parts.netloc.lower() in ("t.me", "telegram.me"):
+            username = parts.path.strip("/")
+        else:
+            raise ValueError(f"not a link to a bot: {url!r}")
+        wanted = str(self._double.bot_user.get("username", ""))
+        if username.lower() != wanted.lower():
+            raise ValueError(f"the link {url!r} opens @{username}, not this bot (@{wanted})")
+        if "startgroup" in query or "startattach" in query:
+            raise ValueError(f"the link {url!r} adds the bot to a chat; the double cannot")
+        payloads = query.get("start")
+        if payloads is None:
+            return await self.send("/start")
+        payload = payloads[0]
+        if not _START_PAYLOAD.fullmatch(payload):
+            raise ValueError(
+                f"start parameter {payload!r} breaks Telegram's rule (1-64 of A-Z a-z 0-9 _ -), "
+                "so the app would not pass it to the bot"
+            )
+        return await self.send(f"/start {payload}")
+
 
 class Group:
-    """A group chat with the bot: its members act in it, tests read it as it stands."""
+    """A group chat with the bot: its members act in it, tests read it as it stands.
 
-    def __init__(self, double: TelegramState, chat: ChatState) -> None:
+    Every member has a status (getChatMember's "creator", "administrator", "member",
+    "restricted", "left" or "kicked"). The first member the test makes is the group's
+    creator unless a status is given; later ones are plain members. Status changes are
+    silent: Telegram's chat_member updates and join/leave service messages are not sent.
+    """
+
+    def __init__(
+        self, double: TelegramState, chat: ChatState, registry: dict[int, Group] | None = None
+    ) -> None:
         self._double = double
         self._chat = chat
         self._members: dict[int, GroupMember] = {}
+        # The double's Group handles by chat id, so an upgrade registers the supergroup's.
+        self._registry = registry if registry is not None else {}
+        self._registry.setdefault(chat.id, self)
+        self.migration_updates: tuple[int, ...] = ()
 
     @property
     def chat_id(self) -> int:
@@ -202,6 +256,11 @@ class Group:
         """The bot's membership: "member", "left" (never added or removed) or "kicked"."""
         return self._chat.bot_status
 
+    @property
+    def bot_is_admin(self) -> bool:
+        """Whether the bot is an administrator here (see BotApiDouble.set_bot_admin)."""
+        return self._chat.bot_member_status == "administrator"
+
     def member(
         self,
         user_id: int,
@@ -209,11 +268,14 @@ class Group:
         *,
         language_code: str = "en",
         username: str | None = None,
+        status: MemberStatus | None = None,
     ) -> GroupMember:
         """Return user ``user_id`` acting in this group (made on first use).
 
         The user is the same one :meth:`BotApiDouble.user` returns for a private chat; the
-        first call that names a user fixes the first name.
+        first call that names a user fixes the first name. ``status`` sets the member's
+        status (on any call); without it a new member is the creator if nobody was in the
+        group yet, else a plain "member".
         """
         member = self._members.get(user_id)
         if member is None:
@@ -221,7 +283,98 @@ class Group:
                 user_id, first_name, language_code=language_code, username=username
             )
             member = self._members[user_id] = GroupMember(self, self._double, user)
+            if user_id not in self._chat.members and status is None:
+                self._chat.members[user_id] = "member" if self._chat.members else "creator"
+        if status is not None:
+            member.set_status(status)
         return member
+
+    @property
+    def creator(self) -> GroupMember | None:
+        """The group's creator, if the test made one."""
+        for user_id, status in self._chat.members.items():
+            if status == "creator":
+                return self.member(user_id)
+        return None
+
+    def status_of(self, user_id: int) -> MemberStatus:
+        """Return what getChatMember says of ``user_id`` here ("left" if never in it)."""
+        return self._double._member_status(self._chat, user_id)
+
+    def _set_status(self, user_id: int, status: MemberStatus) -> None:
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown chat member status {status!r}")
+        if status == "restricted" and not self._chat.is_supergroup:
+            raise ValueError("only supergroups restrict members (Telegram's basic groups do not)")
+        if status == "creator":
+            creator = self.creator
+            if creator is not None and creator.user_id != user_id:
+                raise ValueError(f"group {self.chat_id} has a creator already: {creator.user_id}")
+        self._chat.members[user_id] = status
+        self._double._changed()
+
+    # ---------------------------------------------------------------- upgrade to a supergroup
+
+    def migrate_to_supergroup(
+        self, *, by_user_id: int | None = None, new_chat_id: int | None = None
+    ) -> int:
+        """Upgrade this basic group to a supergroup, as Telegram does; returns the new chat id.
+
+        ``new_chat_id`` defaults to -100 followed by this group's digits (-4001 becomes
+        -1000000004001); ``by_user_id`` (who upgraded it) defaults to the creator. Members,
+        their statuses and the bot move along. If the bot is in the group it gets, in this
+        order, the old group's message with migrate_to_chat_id (from that user), its
+        my_chat_member joining the supergroup, and the supergroup's message with
+        migrate_from_chat_id (from GroupAnonymousBot on behalf of the supergroup); their
+        update ids are in :attr:`migration_updates`. The messages sent before stay in this
+        group's records (``chat``, ``bot_messages``); the supergroup starts with the one
+        service message. From now on sends, edits, deletes and member reads for the old id
+        get 400 "Bad Request: group chat was upgraded to a supergroup chat" with
+        migrate_to_chat_id (PTB raises ChatMigrated), and members act in the supergroup.
+        """
+        if by_user_id is None:
+            creator = self.creator
+            if creator is None:
+                raise ValueError("the group has no creator; say who upgrades it (by_user_id)")
+            by_user_id = creator.user_id
+        by = self.member(by_user_id).user
+        target = new_chat_id if new_chat_id is not None else SUPERGROUP_ID_BOUND + self.chat_id
+        chat, updates = self._double._migrate_group(self._chat, target, by)
+        supergroup = Group(self._double, chat, self._registry)
+        self._registry[chat.id] = supergroup
+        self.migration_updates = tuple(updates)
+        return chat.id
+
+    @property
+    def migrated_to(self) -> int | None:
+        """The supergroup this group was upgraded to, if it was."""
+        return self._chat.migrated_to
+
+    @property
+    def migrated_from(self) -> int | None:
+        """The basic group this supergroup was upgraded from, if it was."""
+        return self._chat.migrated_from
+
+    @property
+    def supergroup(self) -> Group | None:
+        """The Group handle of the supergroup this group was upgraded to, if it was."""
+        target = self._chat.migrated_to
+        return None if target is None else self._registry.get(target)
+
+    # ---------------------------------------------------------------- the group limit
+
+    @property
+    def writes(self) -> list[tuple[float, str]]:
+        """The bot's sends and edits Telegram accepted here: (clock time, method), oldest first."""
+        return list(self._chat.writes)
+
+    def calls_per_minute(self, span: float = 60.0) -> int:
+        """Return the most sends and edits Telegram accepted here in any ``span`` seconds.
+
+        Telegram allows a group about 20 messages a minute, edits included; with
+        ``enforce_limits()`` this never exceeds ``per_group_per_minute``.
+        """
+        return self._chat.calls_per_minute(span)
 
     @property
     def chat(self) -> list[ChatMessage]:
@@ -255,6 +408,26 @@ class GroupMember(ChatUser):
     def group(self) -> Group:
         """Return the group this member acts in."""
         return self._group
+
+    @property
+    def status(self) -> MemberStatus:
+        """Return the member's status, as getChatMember gives it."""
+        return self._group.status_of(self.user_id)
+
+    def set_status(self, status: MemberStatus) -> None:
+        """Give the member ``status`` silently (one creator per group; restricted: supergroups).
+
+        A "left" or "kicked" member cannot write in the group, nor can a restricted one.
+        """
+        self._group._set_status(self.user_id, status)
+
+    def promote(self) -> None:
+        """Make the member an administrator."""
+        self.set_status("administrator")
+
+    def demote(self) -> None:
+        """Make the member a plain member again."""
+        self.set_status("member")
 
 
 def _messages(chat: ChatState) -> list[ChatMessage]:

@@ -22,6 +22,13 @@ QUERY_TOO_OLD: Final = "query is too old and response timeout expired or query I
 BLOCKED: Final = "Forbidden: bot was blocked by the user"
 KICKED_FROM_GROUP: Final = "Forbidden: bot was kicked from the group chat"
 NOT_GROUP_MEMBER: Final = "Forbidden: bot is not a member of the group chat"
+KICKED_FROM_SUPERGROUP: Final = "Forbidden: bot was kicked from the supergroup chat"
+NOT_SUPERGROUP_MEMBER: Final = "Forbidden: bot is not a member of the supergroup chat"
+# A basic group turned into a supergroup; the answer carries migrate_to_chat_id.
+GROUP_UPGRADED: Final = "group chat was upgraded to a supergroup chat"
+USER_NOT_FOUND: Final = "user not found"
+INVALID_USER_ID: Final = "invalid user_id specified"
+NO_ADMINS_IN_PRIVATE_CHAT: Final = "there are no administrators in the private chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +48,8 @@ class ChatMessage:
     exactly as sent, in ``parse_mode`` (None for plain text and for the person's messages).
     ``sender_id`` tells group members apart (the bot's id for the bot's messages).
     ``animation`` holds the bytes of an animation (a looping silent MP4); the ``*_sha256``
-    fields are the hex SHA-256 of the animation's and the photo's bytes.
+    fields are the hex SHA-256 of the animation's and the photo's bytes. ``service`` names
+    the field of a service message ("migrate_to_chat_id", "new_chat_members", ...).
     """
 
     message_id: int
@@ -61,6 +69,7 @@ class ChatMessage:
     animation: bytes | None = None
     animation_sha256: str | None = None
     photo_sha256: str | None = None
+    service: str | None = None
 
     @property
     def button_texts(self) -> list[str]:
@@ -99,19 +108,32 @@ class CallRecord:
 
 
 class ApiError(Exception):
-    """A Bot API error answer: HTTP status, Telegram's description, optional retry_after."""
+    """A Bot API error answer: HTTP status, description, optional retry_after or migration."""
 
-    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def body(self) -> JsonDict:
         """Return the JSON body Telegram sends for this error."""
         data: JsonDict = {"ok": False, "error_code": self.status, "description": self.description}
+        parameters: JsonDict = {}
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
         if self.retry_after is not None:
-            data["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if parameters:
+            data["parameters"] = parameters
         return data
 
 

@@ -40,7 +40,7 @@ from bot.sandbox.double.records import (
     UpdateNotDeliveredError,
     UploadRecord,
 )
-from bot.sandbox.double.state import chat_message
+from bot.sandbox.double.state import ChatState, chat_message
 from bot.sandbox.double.wire import Params, peek_chat_id, read_request
 
 logger = logging.getLogger(__name__)
@@ -327,16 +327,17 @@ class BotApiDouble(BotApiMethods):
         group = self._groups.get(chat_id)
         if group is None:
             chat = self._group_chat(chat_id, title, with_bot=with_bot)
-            group = self._groups[chat_id] = Group(self, chat)
+            group = self._groups[chat_id] = Group(self, chat, self._groups)
         return group
 
-    def add_bot_to_group(self, chat_id: int, by_user_id: int) -> int:
+    def add_bot_to_group(self, chat_id: int, by_user_id: int, *, admin: bool = False) -> int:
         """Let user ``by_user_id`` add the bot to the group; returns the my_chat_member update.
 
         Makes the group (without the bot) if need be; the bot may write there from now on.
+        ``admin``: the bot joins as an administrator (Telegram lets admins add it so).
         """
         group = self.group(chat_id, with_bot=False)
-        chat = self._chats[group.chat_id]
+        chat = self._upgraded_check(group.chat_id)
         old = chat.bot_status
         if old == "member":
             raise ValueError(
@@ -346,23 +347,51 @@ class BotApiDouble(BotApiMethods):
         by = group.member(by_user_id).user
         chat.known = True
         chat.bot_status = "member"
-        return self._push_member_change(chat, old, "member", by)
+        chat.bot_admin = admin
+        return self._push_member_change(chat, old, chat.bot_member_status, by)
 
     def remove_bot_from_group(self, chat_id: int, by_user_id: int, *, ban: bool = True) -> int:
         """Let user ``by_user_id`` remove the bot from the group; returns the update's id.
 
         ``ban``: the bot is "kicked" (sends get 403 "bot was kicked from the group chat");
-        otherwise it has "left" (403 "bot is not a member of the group chat").
+        otherwise it has "left" (403 "bot is not a member of the group chat"); a supergroup
+        says "supergroup chat" instead. Re-add it with :meth:`add_bot_to_group`.
         """
         group = self._groups.get(chat_id)
         if group is None:
             raise KeyError(f"the double knows no group {chat_id}; make it with group()")
-        chat = self._chats[chat_id]
+        chat = self._upgraded_check(chat_id)
         if chat.bot_status != "member":
             raise ValueError(f"the bot is not in group {chat_id} ({chat.bot_status})")
         by = group.member(by_user_id).user
+        old = chat.bot_member_status
         chat.bot_status = "kicked" if ban else "left"
-        return self._push_member_change(chat, "member", chat.bot_status, by)
+        chat.bot_admin = False
+        return self._push_member_change(chat, old, chat.bot_status, by)
+
+    def set_bot_admin(self, chat_id: int, by_user_id: int, *, admin: bool = True) -> int:
+        """Let ``by_user_id`` make the bot an administrator (or not); returns the update's id."""
+        group = self._groups.get(chat_id)
+        if group is None:
+            raise KeyError(f"the double knows no group {chat_id}; make it with group()")
+        chat = self._upgraded_check(chat_id)
+        if chat.bot_status != "member":
+            raise ValueError(f"the bot is not in group {chat_id} ({chat.bot_status})")
+        if chat.bot_admin == admin:
+            raise ValueError(f"the bot is {'already' if admin else 'not'} an admin of {chat_id}")
+        by = group.member(by_user_id).user
+        old = chat.bot_member_status
+        chat.bot_admin = admin
+        return self._push_member_change(chat, old, chat.bot_member_status, by)
+
+    def _upgraded_check(self, chat_id: int) -> ChatState:
+        """Return group ``chat_id``; ValueError if it became a supergroup (act there)."""
+        chat = self._chats[chat_id]
+        if chat.migrated_to is not None:
+            raise ValueError(
+                f"group {chat_id} was upgraded to supergroup {chat.migrated_to}; act there"
+            )
+        return chat
 
     def chat(self, chat_id: int) -> list[ChatMessage]:
         """Messages of any chat the double knows, oldest first."""

@@ -14,8 +14,12 @@ from typing import Any, Final, Literal, Protocol
 
 from bot.sandbox.double.records import (
     BLOCKED,
+    GROUP_UPGRADED,
     KICKED_FROM_GROUP,
+    KICKED_FROM_SUPERGROUP,
     NOT_GROUP_MEMBER,
+    NOT_SUPERGROUP_MEMBER,
+    ApiError,
     Button,
     ButtonNotFoundError,
     CallbackAnswer,
@@ -26,7 +30,71 @@ from bot.sandbox.double.records import (
 from bot.sandbox.telegram_html import Entity, FormattedText, utf16_len
 
 BotStatus = Literal["member", "left", "kicked"]
+# A ChatMember's status, as getChatMember and the chat member updates give it.
+MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
+# What a method needs of a chat, after the Bot API server's own check (check_chat_access):
+# "read" (getChat, the bot's own membership), "members" (other members), "edit", "write".
+Access = Literal["read", "members", "edit", "write"]
 FileKind = Literal["photo", "document", "animation"]
+
+MEMBER_STATUSES: Final[frozenset[str]] = frozenset(
+    {"creator", "administrator", "member", "restricted", "left", "kicked"}
+)
+# Statuses of someone who is in the chat (a restricted member here always is).
+PRESENT_STATUSES: Final = frozenset({"creator", "administrator", "member", "restricted"})
+# Who sends a supergroup's own service messages, as the Bot API shows it.
+GROUP_ANONYMOUS_BOT: Final[JsonDict] = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+# Supergroup ids are -100 followed by the channel's id: -1_000_000_000_000 and below.
+SUPERGROUP_ID_BOUND: Final = -1_000_000_000_000
+# Fields that make a message a service message (ChatMessage.service names the first found).
+SERVICE_FIELDS: Final = (
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "group_chat_created",
+    "supergroup_chat_created",
+)
+# The rights every administrator has in the double (a basic group knows no finer split).
+_ADMIN_RIGHTS: Final = (
+    "can_manage_chat",
+    "can_change_info",
+    "can_delete_messages",
+    "can_invite_users",
+    "can_restrict_members",
+    "can_pin_messages",
+    "can_manage_video_chats",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_manage_tags",
+)
+# A restricted member may do none of these (the double restricts everything).
+_RESTRICTED_PERMISSIONS: Final = (
+    "can_send_messages",
+    "can_send_media_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
 
 # Message kinds that carry a file and a caption (editMessageCaption and editMessageMedia apply).
 MEDIA_KINDS: Final = frozenset({"photo", "document", "animation"})
@@ -94,7 +162,7 @@ class StoredMessage:
     from_bot: bool
     sender: JsonDict
     date: int
-    kind: str  # "text", "photo", "document", "animation", "location" or "raw"
+    kind: str  # "text", "photo", "document", "animation", "location", "raw" or "service"
     source: str
     parse_mode: str | None
     formatted: FormattedText
@@ -109,7 +177,7 @@ class StoredMessage:
 
 @dataclass(slots=True)
 class ChatState:
-    """One chat: its Bot API Chat object, messages, and whether the bot may write to it."""
+    """One chat: its Bot API Chat object, messages, members, and what the bot may do there."""
 
     id: int
     info: JsonDict
@@ -119,12 +187,33 @@ class ChatState:
     known: bool = False
     # "kicked" in a private chat means the person blocked the bot.
     bot_status: BotStatus = "member"
+    # The bot is an administrator (only while it is a member).
+    bot_admin: bool = False
     actions: list[str] = field(default_factory=list)
+    # Group members by user id, in the order they joined (the bot is not among them).
+    members: dict[int, MemberStatus] = field(default_factory=dict)
+    # A basic group upgraded to a supergroup: the supergroup's id; and the other way round.
+    migrated_to: int | None = None
+    migrated_from: int | None = None
+    # Sends and edits Telegram accepted here: (clock time, method), oldest first.
+    writes: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def is_group(self) -> bool:
         """Whether this is a group or supergroup (not a private chat)."""
         return self.info.get("type") in _GROUP_TYPES
+
+    @property
+    def is_supergroup(self) -> bool:
+        """Whether this is a supergroup."""
+        return self.info.get("type") == "supergroup"
+
+    @property
+    def bot_member_status(self) -> MemberStatus:
+        """The bot's ChatMember status here: "administrator", "member", "left" or "kicked"."""
+        if self.bot_status == "member" and self.bot_admin:
+            return "administrator"
+        return self.bot_status
 
     @property
     def forbidden(self) -> str | None:
@@ -133,7 +222,44 @@ class ChatState:
             return None
         if not self.is_group:
             return BLOCKED
+        if self.is_supergroup:
+            return KICKED_FROM_SUPERGROUP if self.bot_status == "kicked" else NOT_SUPERGROUP_MEMBER
         return KICKED_FROM_GROUP if self.bot_status == "kicked" else NOT_GROUP_MEMBER
+
+    def refusal(self, access: Access) -> ApiError | None:
+        """Telegram's answer to a method needing ``access`` here, or None if it may go on.
+
+        As the Bot API server checks it: a basic group upgraded to a supergroup refuses
+        writing and reading its members with 400 and migrate_to_chat_id (the double refuses
+        edits there the same way); a basic group the bot was removed from refuses all but
+        "read"; a supergroup refuses everything while the bot is not in it.
+        """
+        needs_write = access in ("edit", "write")
+        if not self.is_group:
+            return ApiError(403, BLOCKED) if needs_write and self.bot_status != "member" else None
+        if self.is_supergroup:
+            forbidden = self.forbidden
+            return ApiError(403, forbidden) if forbidden is not None else None
+        if self.migrated_to is not None:
+            if access == "read":
+                return None
+            return ApiError(
+                400, f"Bad Request: {GROUP_UPGRADED}", migrate_to_chat_id=self.migrated_to
+            )
+        forbidden = self.forbidden
+        if forbidden is not None and (needs_write or access == "members"):
+            return ApiError(403, forbidden)
+        return None
+
+    def calls_per_minute(self, span: float = 60.0) -> int:
+        """Return the most sends and edits Telegram accepted here in any ``span`` seconds."""
+        times = sorted(at for at, _ in self.writes)
+        most = start = 0
+        for end, at in enumerate(times):
+            while times[start] <= at - span:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
 
 @dataclass(slots=True)
@@ -201,6 +327,30 @@ def is_allowed(kind: str, allowed: frozenset[str] | None) -> bool:
     return kind not in _OPT_IN_UPDATES if allowed is None else kind in allowed
 
 
+def chat_member_dict(user: JsonDict, status: MemberStatus, *, supergroup: bool) -> JsonDict:
+    """Return a Bot API ChatMember with every field Telegram sends for ``status``."""
+    entry: JsonDict = {"user": user, "status": status}
+    if status == "creator":
+        entry["is_anonymous"] = False
+    elif status == "administrator":
+        entry["can_be_edited"] = False  # the bot promoted nobody
+        for right in _ADMIN_RIGHTS:
+            entry[right] = True
+        if supergroup:
+            entry["can_manage_topics"] = False
+        entry["can_promote_members"] = False
+        entry["is_anonymous"] = False
+        entry["can_manage_voice_chats"] = True
+    elif status == "restricted":
+        entry["until_date"] = 0  # forever
+        for permission in _RESTRICTED_PERMISSIONS:
+            entry[permission] = False
+        entry["is_member"] = True
+    elif status == "kicked":
+        entry["until_date"] = 0  # forever
+    return entry
+
+
 def chat_message(message: StoredMessage) -> ChatMessage:
     """Return the public view of a stored message."""
     buttons = [
@@ -235,7 +385,14 @@ def chat_message(message: StoredMessage) -> ChatMessage:
         animation=message.animation.data if message.animation else None,
         animation_sha256=message.animation.sha256 if message.animation else None,
         photo_sha256=message.photo.sha256 if message.photo else None,
+        service=_service_field(message.raw),
     )
+
+
+def _service_field(raw: JsonDict | None) -> str | None:
+    if raw is None:
+        return None
+    return next((name for name in SERVICE_FIELDS if name in raw), None)
 
 
 def is_file_id_shaped(value: str) -> bool:
@@ -440,6 +597,12 @@ class TelegramState:
     def _chat_of(self, person: Actor) -> ChatState:
         """Return the person's chat, which the bot may write to once the person acted in it."""
         chat = self._chats[person.chat_id]
+        if chat.migrated_to is not None:
+            raise RuntimeError(
+                f"group {chat.id} ({chat.info.get('title')}) was upgraded to supergroup "
+                f"{chat.migrated_to}; act there (group.supergroup or "
+                f"double.group({chat.migrated_to}))"
+            )
         if chat.bot_status != "member":
             if chat.is_group:
                 raise RuntimeError(
@@ -450,6 +613,18 @@ class TelegramState:
             raise RuntimeError(
                 f"{person.first_name} ({person.user_id}) blocked the bot; unblock() first"
             )
+        if chat.is_group:
+            status = chat.members.get(person.user_id, "left")
+            if status not in PRESENT_STATUSES:
+                raise RuntimeError(
+                    f"{person.first_name} ({person.user_id}) is not in group {chat.id} "
+                    f"({status}); set_status('member') first"
+                )
+            if status == "restricted":
+                raise RuntimeError(
+                    f"{person.first_name} ({person.user_id}) is restricted in group {chat.id} "
+                    "and may not send messages"
+                )
         chat.known = True
         return chat
 
@@ -463,29 +638,73 @@ class TelegramState:
         return chat
 
     def _push_member_change(
-        self, chat: ChatState, old: BotStatus, new: BotStatus, by: JsonDict | None = None
+        self, chat: ChatState, old: MemberStatus, new: MemberStatus, by: JsonDict | None = None
     ) -> int:
         """Queue the my_chat_member update for a change of the bot's status in ``chat``."""
         if by is None:
             by = self._users.get(chat.id) or {"id": chat.id, "is_bot": False, "first_name": "?"}
-
-        def member(status: str) -> JsonDict:
-            entry: JsonDict = {"status": status, "user": self.bot_user}
-            if status == "kicked":
-                entry["until_date"] = 0
-            return entry
-
+        supergroup = chat.is_supergroup
         return self._push(
             {
                 "my_chat_member": {
                     "chat": chat.info,
                     "from": by,
                     "date": int(self._clock()),
-                    "old_chat_member": member(old),
-                    "new_chat_member": member(new),
+                    "old_chat_member": chat_member_dict(self.bot_user, old, supergroup=supergroup),
+                    "new_chat_member": chat_member_dict(self.bot_user, new, supergroup=supergroup),
                 }
             }
         )
+
+    def _member_status(self, chat: ChatState, user_id: int) -> MemberStatus:
+        """Return the status of user ``user_id`` (or the bot) in ``chat``; never in it: left."""
+        if user_id == self.bot_id:
+            return chat.bot_member_status
+        if not chat.is_group:
+            return "member" if user_id == chat.id else "left"
+        return chat.members.get(user_id, "left")
+
+    def _migrate_group(
+        self, chat: ChatState, new_id: int, by: JsonDict
+    ) -> tuple[ChatState, list[int]]:
+        """Upgrade basic group ``chat`` to supergroup ``new_id``; returns it and the updates.
+
+        Members, their statuses and the bot move along; messages stay with the old chat.
+        The bot, if it is in the group, gets the old group's migrate_to_chat_id message, its
+        my_chat_member joining the supergroup and the supergroup's migrate_from_chat_id one.
+        """
+        if chat.info.get("type") != "group":
+            raise ValueError(f"chat {chat.id} is not a basic group; only those are upgraded")
+        if chat.migrated_to is not None:
+            raise ValueError(f"group {chat.id} was already upgraded to {chat.migrated_to}")
+        if new_id > SUPERGROUP_ID_BOUND:
+            raise ValueError(f"supergroup ids are -100… (at most {SUPERGROUP_ID_BOUND}): {new_id}")
+        if new_id in self._chats:
+            raise ValueError(f"chat {new_id} exists already")
+        with_bot = chat.bot_status == "member"
+        info: JsonDict = {"id": new_id, "type": "supergroup", "title": chat.info.get("title", "")}
+        new = ChatState(
+            new_id,
+            info,
+            known=with_bot,
+            bot_status="member" if with_bot else "left",
+            bot_admin=chat.bot_admin and with_bot,
+            members=dict(chat.members),
+            migrated_from=chat.id,
+        )
+        self._chats[new_id] = new
+        chat.migrated_to = new_id
+        updates: list[int] = []
+        if with_bot:
+            farewell = self._store_service(chat, by, {"migrate_to_chat_id": new_id})
+            updates.append(self._push({"message": self._message_dict(farewell)}))
+            updates.append(self._push_member_change(new, "left", new.bot_member_status, by))
+            welcome = self._store_service(
+                new, GROUP_ANONYMOUS_BOT, {"migrate_from_chat_id": chat.id}, sender_chat=info
+            )
+            updates.append(self._push({"message": self._message_dict(welcome)}))
+        self._changed()
+        return new, updates
 
     # ---------------------------------------------------------------- messages
 
@@ -519,6 +738,36 @@ class TelegramState:
             markup=markup,
         )
         self._next_message_id += 1
+        chat.messages[message.message_id] = message
+        self._changed()
+        return message
+
+    def _store_service(
+        self,
+        chat: ChatState,
+        sender: JsonDict,
+        fields: JsonDict,
+        *,
+        sender_chat: JsonDict | None = None,
+    ) -> StoredMessage:
+        """Keep a service message (such as migrate_to_chat_id) in ``chat``."""
+        raw: JsonDict = {"message_id": self._next_message_id, "from": sender}
+        if sender_chat is not None:
+            raw["sender_chat"] = sender_chat
+        raw.update({"chat": chat.info, "date": int(self._clock()), **fields})
+        self._next_message_id += 1
+        message = StoredMessage(
+            message_id=raw["message_id"],
+            chat_id=chat.id,
+            from_bot=False,
+            sender=sender,
+            date=raw["date"],
+            kind="service",
+            source="",
+            parse_mode=None,
+            formatted=FormattedText(""),
+            raw=raw,
+        )
         chat.messages[message.message_id] = message
         self._changed()
         return message
