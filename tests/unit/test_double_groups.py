@@ -210,7 +210,7 @@ async def test_group_migrated_to_a_supergroup(double: BotApiDouble, bot: Bot) ->
     updates = {u.update_id: u for u in await bot.get_updates(timeout=0)}
     farewell_id, joined_id, welcome_id = office.migration_updates
     farewell = updates[farewell_id].message
-    assert farewell is not None and farewell.chat.id == OFFICE
+    assert farewell is not None and farewell.chat.id == OFFICE and farewell.from_user is not None
     assert (farewell.migrate_to_chat_id, farewell.from_user.id) == (new_id, ADA)
     joined = updates[joined_id].my_chat_member
     assert joined is not None and joined.chat.id == new_id and joined.chat.type == "supergroup"
