@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
+# How long a SQLite writer waits for another's lock before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(
@@ -29,7 +33,9 @@ def create_engine(
         path = database_url.removeprefix(SQLITE_PREFIX)
         if path and ":memory:" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+        )
         _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     return create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=10)
@@ -41,10 +47,10 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # Let us issue BEGIN ourselves (below) instead of the driver's lazy deferred BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -52,6 +58,25 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # A deferred transaction that reads and then writes can deadlock against another
         # writer; taking the write lock up front makes concurrent writers queue instead.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the database in WAL mode, waiting while another process holds the lock it needs.
+
+    Switching a fresh file to WAL takes an exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy timeout, when another connection is switching it or
+    writing at that moment: two processes started together on a new database (the concurrent
+    migration test saw it under load). Once the file is in WAL mode the pragma only reads it.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
