@@ -32,8 +32,9 @@ run: $(STAMP)
 	$(BIN)/mobility-coach run
 
 ## test: set up and run the whole test suite (SQLite always, PostgreSQL when reachable)
+# On two workers (pytest-xdist): the suite mostly waits on the double, timers and databases.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 ## bench: set up and run the benchmarks (about 21 minutes); writes bench/RESULTS.md
 bench: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import uuid
@@ -104,9 +105,16 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def rendered_media() -> Path:
-    """Render every exercise picture into the shared cache once (two worker processes)."""
+    """Render every exercise picture into the shared cache once (two worker processes).
+
+    Under pytest-xdist each worker asks: the first renders while the others wait on the lock
+    file, then find everything there.
+    """
     directory = Path(os.environ["MEDIA_DIR"])
-    render_missing(MediaCatalog(library(), directory), workers=2)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".render.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        render_missing(MediaCatalog(library(), directory), workers=2)
     return directory
 
 
