@@ -236,9 +236,36 @@ async def _check(settings: Settings, webhook: bool) -> int:
         print(f"database: reachable ({engine.url.get_backend_name()})")
     finally:
         await engine.dispose()
+    if not _check_media(settings):
+        failed = True
     if webhook and not await _check_webhook(settings):
         failed = True
     return 1 if failed else 0
+
+
+def _check_media(settings: Settings) -> bool:
+    """Print whether MEDIA_DIR takes files and how many pictures are rendered; False if not."""
+    from bot.media.catalog import MediaCatalog
+    from content import library
+
+    directory = settings.media_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        # Steps would go out as text: a problem to fix, so the check fails.
+        print(f"media: {directory} is not writable ({error.strerror})")
+        return False
+    catalog = MediaCatalog(library(), directory)
+    pictures = catalog.pictures()
+    ready = sum(catalog.file(p).path.exists() for p in pictures)
+    hint = (
+        "" if ready == len(pictures) else " (the rest render after start, or: mobility-coach media)"
+    )
+    print(f"media: {ready} of {len(pictures)} pictures rendered in {directory}{hint}")
+    return True
 
 
 async def _check_webhook(settings: Settings) -> bool:

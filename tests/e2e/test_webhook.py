@@ -585,11 +585,14 @@ async def test_check_webhook_reports_what_telegram_says(double, tmp_path) -> Non
     double.webhook_url = "https://coach.example.test/telegram"
     await double.user(9, "Ada").send("/start")  # waiting for delivery
     double.webhook_last_error = (1_772_438_400, "Wrong response from the webhook: 502 Bad Gateway")
-    code, lines = await check_webhook(double, tmp_path)
+    media = tmp_path / "media"
+    code, lines = await check_webhook(double, tmp_path, MEDIA_DIR=str(media))
     assert lines == [
         "configuration: ok",
         "telegram token: set",
         "database: reachable (sqlite)",
+        f"media: 0 of 42 pictures rendered in {media}"
+        " (the rest render after start, or: mobility-coach media)",
         "webhook: https://coach.example.test/telegram (WEBHOOK_URL)",
         "webhook pending updates: 1",
         "webhook last error: Wrong response from the webhook: 502 Bad Gateway"

@@ -116,19 +116,33 @@ def test_migrate_then_check(tmp_path) -> None:
     migrated = run_command(tmp_path, "migrate", DATABASE_URL=url)
     assert migrated.returncode == 0, migrated.stderr
     assert migrated.stdout.strip() == "database schema is up to date"
-    checked = run_command(tmp_path, "check", DATABASE_URL=url)
+    media = tmp_path / "media"
+    checked = run_command(tmp_path, "check", DATABASE_URL=url, MEDIA_DIR=str(media))
     assert checked.returncode == 0
     assert checked.stdout.splitlines() == [
         "configuration: ok",
         "telegram token: not set (the offline chat will start)",
         "database: reachable (sqlite)",
+        f"media: 0 of 42 pictures rendered in {media}"
+        " (the rest render after start, or: mobility-coach media)",
     ]
+
+
+def test_check_reports_a_media_folder_it_cannot_write(tmp_path) -> None:
+    """Steps would go out as text without their animations: the check says so and fails."""
+    (tmp_path / "a-file").write_text("")
+    url = f"sqlite:///{tmp_path}/ops.db"
+    checked = run_command(tmp_path, "check", DATABASE_URL=url, MEDIA_DIR=f"{tmp_path}/a-file/media")
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines()[-1] == (
+        f"media: {tmp_path}/a-file/media is not writable (Not a directory)"
+    )
 
 
 def test_check_reports_an_unreachable_database(tmp_path) -> None:
     checked = run_command(tmp_path, "check", DATABASE_URL="postgresql://127.0.0.1:9/nowhere")
     assert checked.returncode == 1
-    assert checked.stdout.splitlines()[-1].startswith("database: unreachable")
+    assert checked.stdout.splitlines()[2].startswith("database: unreachable")
 
 
 def test_webhook_mode_needs_its_settings(tmp_path) -> None:
