@@ -19,7 +19,8 @@ SIDES = ("left", "right")
 
 # Each joint's angles and their human range in degrees (active range, a little generous so a
 # drawing can reach the end of a normal range; a pose outside it is refused by the loader).
-# rot on a hip is internal (+) / external (-) rotation; abd is abduction (+) / adduction (-).
+# rot on a hip or a shoulder is internal (+) / external (-) rotation about the bone's own length;
+# abd is abduction (+) / adduction (-).
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "pelvis": {"yaw": (-360, 360), "pitch": (-100, 100), "roll": (-100, 100)},
     "spine": {"flex": (-30, 90), "twist": (-60, 60), "side": (-40, 40)},
@@ -27,7 +28,7 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "hip": {"flex": (-30, 135), "abd": (-30, 60), "rot": (-60, 50)},
     "knee": {"flex": (0, 155)},
     "ankle": {"flex": (-30, 55)},
-    "shoulder": {"flex": (-60, 180), "abd": (-30, 180)},
+    "shoulder": {"flex": (-60, 180), "abd": (-30, 180), "rot": (-60, 90)},
     "elbow": {"flex": (0, 150)},
 }
 # Joints that come in a left and a right one ("left_hip", "right_knee", ...).
@@ -280,11 +281,16 @@ def pose_skeleton(pose: Pose) -> Skeleton:
             }
         )
         shoulder = _add(chest, _apply(chest_frame, (s * b.shoulder_half_width, 0.0, 0.0)))
+        # As at the hip: internal rotation turns the front of the upper arm toward the middle,
+        # so with the elbow bent the forearm swings in across the belly (external: out).
         arm_frame = _mul(
             chest_frame,
             _mul(
-                _rx(-angle(pose, f"{side}_shoulder", "flex")),
-                _rz(s * angle(pose, f"{side}_shoulder", "abd")),
+                _mul(
+                    _rx(-angle(pose, f"{side}_shoulder", "flex")),
+                    _rz(s * angle(pose, f"{side}_shoulder", "abd")),
+                ),
+                _ry(-s * angle(pose, f"{side}_shoulder", "rot")),
             ),
         )
         elbow = _add(shoulder, _apply(arm_frame, _scale(DOWN, b.upper_arm)))

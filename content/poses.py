@@ -18,12 +18,13 @@ from content.body import (
     CONTACT_POINTS,
     LIMBS,
     Pose,
+    Vec,
     merge,
     out_of_range,
     point_radius,
     pose_skeleton,
 )
-from content.props import AttachedKind, Placed, PropKind, rests_on
+from content.props import AttachedKind, Placed, PropKind, rests_on, towel_under
 
 # How close to a surface a point resting on it must be (metres). Drawn limbs are rounded, so
 # a couple of centimetres is invisible on a 480-pixel picture.
@@ -59,12 +60,25 @@ class Prop(_Strict):
         return Placed(self.kind, self.x, self.z, self.yaw)
 
 
+# The feet a towel can lie under (attached: {kind: towel, at: left_foot}).
+TOWEL_FEET = ("left_foot", "right_foot")
+
+
 class Attached(_Strict):
-    """A band between two points (a body point, or a fixed x, y, z), or a weight at an ankle."""
+    """A band between two points, a weight at an ankle, or a towel that slides with a foot.
+
+    A band runs from a body point to another or to a fixed x, y, z; a towel lies under a foot
+    (at: left_foot or right_foot) and slides along the floor with it.
+    """
 
     kind: AttachedKind
-    at: str  # a body point (content.body point names, e.g. left_ankle)
+    at: str  # a body point (content.body point names, e.g. left_ankle); a foot for a towel
     to: str | tuple[float, float, float] | None = None  # band only
+
+    def towel(self, points: dict[str, Vec]) -> Placed:
+        """Return this towel as a prop under its foot, for a figure's points."""
+        side = self.at.removesuffix("_foot")
+        return towel_under(points[f"{side}_heel"], points[f"{side}_toe"])
 
 
 class KeyPose(_Strict):
@@ -133,6 +147,12 @@ class Demo(_Strict):
         props = [prop.placed() for prop in self.props]
         known = pose_skeleton(self.base).points
         for index, item in enumerate(self.attached):
+            if item.kind == "towel":
+                if item.at not in TOWEL_FEET or item.to is not None:
+                    return (
+                        f"attached.{index}: a towel lies under a foot: at: left_foot or right_foot"
+                    )
+                continue
             ends = [item.at] + ([item.to] if isinstance(item.to, str) else [])
             for end in ends:
                 if end not in known:
@@ -144,12 +164,14 @@ class Demo(_Strict):
             skeleton = pose_skeleton(pose)
             # The figure is set on the floor by its lowest point (bot/media does the same).
             skeleton = skeleton.shifted(-skeleton.lowest())
+            # A towel under a foot goes where the foot is: a surface it can rest on.
+            towels = [a.towel(skeleton.points) for a in self.attached if a.kind == "towel"]
             for contact in self.contacts_of(name):
                 if contact not in CONTACT_POINTS:
                     return f"poses.{name}: unknown contact {contact!r}"
                 for point in CONTACT_POINTS[contact]:
                     where = skeleton.points[point]
-                    if not rests_on(where, point_radius(point), props, CONTACT_TOLERANCE):
+                    if not rests_on(where, point_radius(point), props + towels, CONTACT_TOLERANCE):
                         return (
                             f"poses.{name}: {contact} should rest on the floor or a prop but "
                             f"{point} is at height {where[1] - point_radius(point):.2f} m"

@@ -2,8 +2,9 @@
 
 A prop is a kind (chair, mat, wall, desk, block, pillow, towel) placed at x, z on the floor and
 turned by yaw degrees; its shape is a few boxes. Bands and ankle weights are drawn on the body
-(bot/media), so they have no boxes. The loader uses the tops and faces of these boxes to check
-that a hand, a foot or the seat of the figure really rests on something.
+(bot/media), so they have no boxes; a towel attached to a foot is the towel prop, placed anew
+under that foot in every frame (towel_under). The loader uses the tops and faces of these boxes
+to check that a hand, a foot or the seat of the figure really rests on something.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Literal
 from content.body import Vec
 
 PropKind = Literal["chair", "mat", "wall", "desk", "block", "pillow", "towel"]
-# Attached props follow a point of the body (the band between two points, a cuff at the ankle).
-AttachedKind = Literal["band", "ankle_weight"]
+# Attached props follow a point of the body (the band between two points, a cuff at the ankle,
+# a towel under a foot that slides on it).
+AttachedKind = Literal["band", "ankle_weight", "towel"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ class Placed:
     def mirrored(self) -> Placed:
         """Return the prop reflected left to right, as the figure is for the other side."""
         return Placed(self.kind, -self.x, self.z, -self.yaw)
+
+
+def towel_under(heel: Vec, toe: Vec) -> Placed:
+    """Return a towel lying flat on the floor under a foot: centred under it, along its length."""
+    yaw = math.degrees(math.atan2(toe[0] - heel[0], toe[2] - heel[2]))
+    return Placed("towel", (heel[0] + toe[0]) / 2, (heel[2] + toe[2]) / 2, yaw)
 
 
 def rests_on(point: Vec, radius: float, props: list[Placed], tolerance: float) -> bool:

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from bot.media.camera import Camera, Framing
 from bot.media.timeline import Frame
 from content.body import BODY, LIMBS, SEGMENTS, Skeleton, Vec
+from content.poses import Attached
 from content.props import Placed
 
 RGB = tuple[int, int, int]
@@ -79,6 +80,7 @@ class Scene:
     working: frozenset[str]  # segment names drawn in the highlight colour
     bands: list[tuple[str, str | Vec]]  # body point -> body point or fixed world point
     weights: list[str]  # body points wearing an ankle weight
+    towels: list[Attached]  # towels under a foot, which slide along the floor with it
     ghost: Skeleton | None
     side_label: str
     cues: dict[str, str]
@@ -131,6 +133,9 @@ class Painter:
         big = self._backdrop.copy()
         draw = ImageDraw.Draw(big)
         scale = scene.framing.scale * style.supersample
+        # A towel under a foot: on the floor, under everything of the figure.
+        towels = [box for t in scene.towels for box in t.towel(frame.skeleton.points).boxes()]
+        _boxes(draw, scene.camera, towels, self.px, style)
         _figure(draw, scene, frame.skeleton, self.px, style, scale)
         _boxes(draw, scene.camera, self._ahead, self.px, style)
         # Averaging each 2x2 block: the smoothing of supersampling, at a fraction of the cost

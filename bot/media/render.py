@@ -20,10 +20,10 @@ from bot.media.encode import write_mp4
 from bot.media.timeline import FPS, Frame, frames
 from content import Dose
 from content.body import BODY, SIDES, Skeleton, Vec
-from content.poses import Demo
+from content.poses import Attached, Demo
 
 # Bump when the drawing code changes what a picture looks like: every cached file renders anew.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 # Props small enough to keep in the picture; a wall or a mat may run off its edges.
 _FRAMED_PROPS = frozenset({"chair", "desk", "block", "pillow", "towel"})
 
@@ -79,9 +79,12 @@ def scene_and_frames(animation: Animation) -> tuple[Scene, list[Frame]]:
     working = list(demo.working)
     bands: list[tuple[str, str | Vec]] = []
     weights: list[str] = []
+    towels: list[Attached] = []
     for item in demo.attached:
         if item.kind == "ankle_weight":
             weights.append(item.at)
+        elif item.kind == "towel":
+            towels.append(item)
         else:
             assert item.to is not None, "the loader checks every band has two ends"
             bands.append((item.at, item.to))
@@ -97,12 +100,20 @@ def scene_and_frames(animation: Animation) -> tuple[Scene, list[Frame]]:
             for a, b in bands
         ]
         weights = [_mirror_name(w) for w in weights]
+        towels = [t.model_copy(update={"at": _mirror_name(t.at)}) for t in towels]
         ghost = ghost.mirrored() if ghost else None
     style = animation.style
     flats = [camera.flat(p) for f in loop for p in f.skeleton.points.values()]
     for prop in props:
         if prop.kind in _FRAMED_PROPS:
             flats.extend(camera.flat(c) for corners, _ in prop.boxes() for c in corners)
+    for towel in towels:
+        flats.extend(
+            camera.flat(c)
+            for f in loop
+            for corners, _ in towel.towel(f.skeleton.points).boxes()
+            for c in corners
+        )
     framing = fit(
         flats,
         style.width,
@@ -120,6 +131,7 @@ def scene_and_frames(animation: Animation) -> tuple[Scene, list[Frame]]:
         working=working_segments(working),
         bands=bands,
         weights=weights,
+        towels=towels,
         ghost=ghost,
         side_label=animation.side_label,
         cues=animation.cues,
