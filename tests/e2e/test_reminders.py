@@ -127,6 +127,7 @@ async def test_reminder_message_and_start_now_opens_the_routine_in_place(timed, 
     await start_routine(ada, T.btn_start_now)
     assert ada.last.message_id == reminder.message_id, "the reminder became the routine"
     assert ada.last.text.startswith(library().exercise(DESK.exercises[0]).name)
+    assert ada.last.animation_sha256 is not None, "and shows the move"
 
 
 async def test_snooze_and_not_today(timed, clock, db) -> None:
