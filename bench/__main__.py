@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench.common import OUT, ROOT, machine_info, say
+from bench.common import OUT, ROOT, machine_info, ready_media, say
 from bench.report import write_results
 
 # In running order, each with a time limit (seconds); together they take about 21 minutes.
@@ -38,6 +38,7 @@ def main(argv: list[str]) -> int:
     for name in chosen:
         (OUT / f"{name}.json").unlink(missing_ok=True)  # figures of this run only
     machine = asyncio.run(machine_info())
+    say(f"rendering the exercise pictures into {ready_media()} (before any bot starts)")
     started = time.time()
     timings: dict[str, float] = {}
     failed: list[str] = []

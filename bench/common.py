@@ -294,6 +294,21 @@ def cpu_of(pids: Iterable[int]) -> dict[int, float]:
     return {pid: proc_cpu_seconds(pid) for pid in pids}
 
 
+# Every bot of a run is given this MEDIA_DIR, with every exercise picture rendered in it before
+# the first bot starts: a bot that found none would render them all in its background thread
+# while it is being measured (a run without this did, and its figures were off).
+MEDIA_DIR = OUT / "media"
+
+
+def ready_media() -> Path:
+    """Render every picture the bots can show into MEDIA_DIR (once; later calls find them)."""
+    from bot.media.catalog import MediaCatalog, render_missing
+    from content import library
+
+    render_missing(MediaCatalog(library(), MEDIA_DIR), workers=os.cpu_count() or 1)
+    return MEDIA_DIR
+
+
 def child_env(db_url: str, double: BotApiDouble, **settings: str) -> dict[str, str]:
     """Return the environment of a child bot: ours only, pointed at the double and database."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_NAMES}
@@ -302,6 +317,7 @@ def child_env(db_url: str, double: BotApiDouble, **settings: str) -> dict[str, s
         TELEGRAM_BASE_URL=double.base_url,
         TELEGRAM_BASE_FILE_URL=double.base_file_url,
         DATABASE_URL=db_url,
+        MEDIA_DIR=str(ready_media()),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     env.update(settings)
