@@ -235,21 +235,24 @@ async def _move_to_text(
         logger.warning("could not send to chat %s (not repeated): %r", message.chat.id, error)
         return False
     await services.routines.attach_message(view.run_id, sent.message_id)
-    await _retire(message, services.library.texts.moved_below)
+    await retire(context, message.chat.id, message.message_id, services.library.texts.moved_below)
     return True
 
 
-async def _retire(message: Message, text: str) -> None:
-    """Say in a message that the run moved on, and take its buttons (best effort).
+async def retire(context: CoachContext, chat_id: int, message_id: int, text: str) -> None:
+    """Say in a run's old message that the run moved on, and take its buttons (best effort).
 
-    A picture keeps its picture and gets the words as its caption; a text message (the
-    reminder or question the run was opening in) gets them as its text.
+    Which kind the message is need not be known: a text message takes the words as its text,
+    a picture (Telegram answers that it has no text) as its caption.
     """
+    bot = context.bot
     try:
-        if shows_media(message):
-            await message.edit_caption(text, reply_markup=None)
-        else:
-            await message.edit_text(text, reply_markup=None)
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        except BadRequest as error:
+            if "no text in the message" not in error.message.lower():
+                raise
+            await bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=text)
     except (BadRequest, *TELEGRAM_FAULTS) as error:
         # The old buttons stay; each is judged against the saved state, so they do no harm.
-        logger.info("could not retire message %s: %r", message.message_id, error)
+        logger.info("could not retire message %s: %r", message_id, error)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest
 
 from bot.domain.run import Action
 from bot.services.people import PersonRef
@@ -121,19 +120,7 @@ async def _show_in_new_message(update: Update, context: CoachContext, view: RunV
     chat = update.effective_chat
     if previous is not None and chat is not None and previous != message.message_id:
         # Leave a pointer in the old message instead of two live copies of one run.
-        moved = services.library.texts.moved_below
-        try:
-            try:
-                await context.bot.edit_message_text(moved, chat_id=chat.id, message_id=previous)
-            except BadRequest as error:
-                if "no text in the message" not in error.message.lower():
-                    raise
-                # The old message is an animation: its caption says it instead.
-                await context.bot.edit_message_caption(
-                    chat_id=chat.id, message_id=previous, caption=moved
-                )
-        except Exception:  # the old message may be gone or too old to edit; harmless
-            logger.info("could not retire message %s of run %s", previous, view.run_id)
+        await media.retire(context, chat.id, previous, services.library.texts.moved_below)
 
 
 async def reply_run(update: Update, context: CoachContext, screen: render.Screen) -> Message | None:
