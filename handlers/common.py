@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
@@ -138,6 +138,13 @@ async def reply(update: Update, screen: Screen) -> Message | None:
     if chat is None:
         return None
     return await _sent(chat.send_message(screen.text, reply_markup=screen.keyboard), chat.id)
+
+
+async def send_to(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
+    """Send a screen as text to a chat; None when Telegram failed (not repeated)."""
+    return await _sent(
+        bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard), chat_id
+    )
 
 
 async def reply_to_query(query: CallbackQuery, screen: Screen) -> Message | None:

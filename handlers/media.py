@@ -25,7 +25,7 @@ from telegram.error import BadRequest, TimedOut
 from bot.media.catalog import MediaFile
 from bot.services import Services
 from bot.services.routines import RunView
-from handlers.common import TELEGRAM_FAULTS, edit_message, is_not_modified
+from handlers.common import TELEGRAM_FAULTS, edit_message, is_not_modified, send_to
 from handlers.context import CoachContext
 from handlers.screen import Screen
 
@@ -86,13 +86,7 @@ async def send_run(context: CoachContext, chat_id: int, screen: Screen) -> Messa
             # The animation may have arrived: a text copy would be a second live message.
             logger.warning("could not send to chat %s (not repeated): %r", chat_id, error)
             return None
-    try:
-        return await context.bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
-    except BadRequest:
-        raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not send to chat %s (not repeated): %r", chat_id, error)
-        return None
+    return await send_to(context.bot, chat_id, screen)
 
 
 # What shows a picture: given its stored file_id, or None to upload the file itself.
@@ -225,14 +219,8 @@ async def _move_to_text(
 ) -> bool:
     """Show the screen as a new text message and make it the run's message."""
     services = context.services
-    try:
-        sent = await context.bot.send_message(
-            message.chat.id, screen.text, reply_markup=screen.keyboard
-        )
-    except BadRequest:
-        raise
-    except TELEGRAM_FAULTS as error:
-        logger.warning("could not send to chat %s (not repeated): %r", message.chat.id, error)
+    sent = await send_to(context.bot, message.chat.id, screen)
+    if sent is None:
         return False
     await services.routines.attach_message(view.run_id, sent.message_id)
     await retire(context, message.chat.id, message.message_id, services.library.texts.moved_below)
