@@ -311,6 +311,110 @@ class MediaFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Team(Base):
+    """A group chat's team: its daily break's time, zone, days, routine and goal.
+
+    The schedule lives here as it does for a person: next_post_at is the next daily post's
+    instant (NULL: none due, the team is off or the bot is out of the group). No personal data:
+    members are rows of team_members, and the group sees first names only.
+    """
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The deep links' code (t.me/<bot>?start=team_<code>): random, so no one guesses a team.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(128), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    post_at: Mapped[time] = mapped_column(Time, default=time(11, 0), server_default="11:00:00")
+    days: Mapped[int] = mapped_column(SmallInteger, default=31, server_default="31")
+    routine_id: Mapped[str] = mapped_column(String(16), default="desk", server_default="desk")
+    # NULL: the default goal (half of those who joined, at least 2).
+    goal: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    ranking: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # /team off turns it off (a team pause, see team_pauses); /team on back on.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # When the bot was removed from the group (the team pauses); deleted 30 days later.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    next_post_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The setup message in the group, edited as the admin changes settings.
+    setup_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class TeamMember(Base):
+    """One stay of a person in a team: from the local day they joined to the day they left."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (Index("ix_team_members_team_person", "team_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamPause(Base):
+    """Days a team was off (or the bot out of its group): they neither count nor break."""
+
+    __tablename__ = "team_pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    # NULL while the pause goes on.
+    last_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class TeamPost(Base):
+    """One scheduled message to a team's group for one local day; unique, so it goes out once.
+
+    kind daily is the day's break with its live board (board_dirty: members finished since the
+    board was last drawn; board_edited_at spaces the edits under the group's limit, across
+    processes); weekly is last week's summary.
+    """
+
+    __tablename__ = "team_posts"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "local_date", name="uq_team_posts_once"),
+        Index("ix_team_posts_status_claimed", "status", "claimed_at"),
+        Index("ix_team_posts_board_dirty", "board_dirty"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[DeliveryKind] = mapped_column(status_column(DeliveryKind, "delivery_kind", 8))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        status_column(DeliveryStatus, "delivery_status", 16)
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    board_dirty: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    board_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TeamMilestone(Base):
+    """A team streak milestone celebrated in the group; unique, so each is celebrated once."""
+
+    __tablename__ = "team_milestones"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    celebrated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedUpdate(Base):
     """A webhook update that was handled to the end; Telegram may deliver one twice."""
 

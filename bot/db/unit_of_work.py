@@ -31,6 +31,7 @@ from bot.db.repositories.people import PeopleRepository
 from bot.db.repositories.personal import PersonalDataRepository
 from bot.db.repositories.runs import RunRepository
 from bot.db.repositories.sets import SetRepository
+from bot.db.repositories.teams import TeamRepository
 
 
 class UnitOfWork:
@@ -50,6 +51,7 @@ class UnitOfWork:
     hip_days: HipDayRepository
     checkups: CheckupRepository
     media: MediaFileRepository
+    teams: TeamRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.hip_days = HipDayRepository(session)
         self.checkups = CheckupRepository(session)
         self.media = MediaFileRepository(session)
+        self.teams = TeamRepository(session)
         return self
 
     async def __aexit__(

@@ -25,4 +25,5 @@ class DeliveryStatus(enum.StrEnum):
     UNKNOWN = "unknown"  # timed out or the process stopped mid-send: may have arrived
     SKIPPED_LATE = "late"  # came due while the bot was down for longer than the grace
     SKIPPED_DONE = "done"  # the person had already trained that local day
+    SKIPPED_TEAM = "team"  # a team of theirs got its break post within the hour
     EXPIRED = "expired"  # a claim left by a stopped process, found after the grace

@@ -32,6 +32,8 @@ Status = DeliveryStatus
 DAILY = DeliveryKind.DAILY
 WEEKLY = DeliveryKind.WEEKLY
 MAX_PASSES_PER_PERSON = 3
+# A person whose team posted its break this recently gets no personal reminder on top.
+TEAM_NUDGE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,10 @@ class ReminderService:
         if not people:
             return []
         trained = await uow.runs.done_days([person.id for person in people])
+        # On a team day the team's break post is the nudge: none on top of it within the hour.
+        team_nudged = await uow.teams.members_posted_since(
+            [person.id for person in people], now - TEAM_NUDGE_WINDOW
+        )
         schedules = await schedules_of(uow, people)
         claims: list[Claim] = []
         rows: list[NewDelivery] = []
@@ -209,6 +215,11 @@ class ReminderService:
                 seq = person.next_reminder_seq
                 try:
                     status, detail = self._judge(person, due, day, seq, trained[person.id], now)
+                    if status is Status.CLAIMED and seq == 0 and person.id in team_nudged:
+                        status, detail = (
+                            Status.SKIPPED_TEAM,
+                            "a team break was posted within the hour",
+                        )
                     weekly = None
                     if status is not Status.SKIPPED_LATE and seq == 0:
                         weekly = await self._claim_weekly(uow, person, day, due, now)

@@ -14,7 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Base, Person
 
 # Tables that hold nothing about a person (checked by a test against the schema).
-NOT_PERSONAL = frozenset({"processed_updates", "workers", "media_files"})
+NOT_PERSONAL = frozenset(
+    {
+        "processed_updates",
+        "workers",
+        "media_files",
+        # A group's team: its settings and posts name no person (members are team_members).
+        "teams",
+        "team_pauses",
+        "team_posts",
+        "team_milestones",
+    }
+)
 
 
 def personal_tables() -> list[Table]:
