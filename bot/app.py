@@ -11,7 +11,13 @@ from functools import partial
 from typing import cast
 
 import httpx
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
@@ -37,10 +43,12 @@ from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
 from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
+from bot.services.teams import TeamService
 from bot.telegram_bot import CoachBot
 from bot.update_processor import PerChatUpdateProcessor
 from content import Library, library
 from handlers import reminders as reminder_handlers
+from handlers import team_posts
 from handlers.context import BotData, CoachApplication, CoachContext
 
 logger = logging.getLogger(__name__)
@@ -152,6 +160,9 @@ async def _post_init(
     uow = units(create_sessionmaker(engine))
     people = PeopleService(uow, clock, settings.default_timezone)
     routines = RoutineService(uow, lib, people, clock)
+    reminder_service = ReminderService(
+        uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
+    )
     app.bot_data.services = Services(
         engine=engine,
         library=lib,
@@ -159,9 +170,7 @@ async def _post_init(
         routines=routines,
         coach=CoachService(uow, lib, people, routines, clock),
         settings=SettingsService(uow, people, lib, clock),
-        reminders=ReminderService(
-            uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
-        ),
+        reminders=reminder_service,
         stats=StatsService(uow, people, clock),
         checkup=CheckupService(uow, lib, clock),
         data_rights=DataRightsService(uow),
@@ -169,6 +178,15 @@ async def _post_init(
         metrics=metrics,
         media=MediaService(uow, clock),
         catalog=MediaCatalog(lib, settings.media_dir),
+        teams=TeamService(
+            uow,
+            people,
+            clock,
+            settings.default_timezone,
+            grace=timedelta(minutes=settings.reminder_grace_minutes),
+            worker=reminder_service.worker,
+            routines=frozenset(lib.routines),
+        ),
         admin_ids=settings.admin_ids,
     )
     services = app.bot_data.services
@@ -179,8 +197,14 @@ async def _post_init(
         # Announce this sender before its first sweep, so the others shrink their share.
         await services.operations.heartbeat(services.reminders.worker, role)
         schedule_sweep(app, settings, role)
+    # The personal commands in private chats, the team's in groups.
     await app.bot.set_my_commands(
-        [BotCommand(command, description) for command, description in lib.texts.menu.items()]
+        [BotCommand(command, description) for command, description in lib.texts.menu.items()],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+    await app.bot.set_my_commands(
+        [BotCommand(command, text) for command, text in lib.texts.group_menu.items()],
+        scope=BotCommandScopeAllGroupChats(),
     )
     logger.info("bot ready as @%s", app.bot.username)
 
@@ -203,20 +227,31 @@ def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all")
     """
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     interval = settings.sweep_interval_seconds
+    # One pace for both sweeps: team posts and reminders share the reminders' rate.
+    pace = reminder_handlers.ReminderPace(
+        settings.reminder_rate,
+        interval,
+        role,
+        flood=app.bot_data.flood,
+        running=lambda: app.running,
+    )
+    # One sweep at a time; a late one is dropped rather than run twice in a row.
+    once = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     app.job_queue.run_repeating(
         reminder_handlers.sweep,
         interval=interval,
         first=interval,
         name="reminder-sweep",
-        data=reminder_handlers.ReminderPace(
-            settings.reminder_rate,
-            interval,
-            role,
-            flood=app.bot_data.flood,
-            running=lambda: app.running,
-        ),
-        # One sweep at a time; a late one is dropped rather than run twice in a row.
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        data=pace,
+        job_kwargs=once,
+    )
+    app.job_queue.run_repeating(
+        team_posts.team_sweep,
+        interval=interval,
+        first=interval,
+        name="team-sweep",
+        data=pace,
+        job_kwargs=once,
     )
 
 
@@ -230,6 +265,7 @@ async def _post_shutdown(app: CoachApplication) -> None:
         # The sweep has stopped (JobQueue stops before this): hand back what it claimed but
         # never sent, and leave the workers, so the other processes take over at once.
         await services.reminders.release_mine()
+        await services.teams.release_mine()
         await services.operations.leave(services.reminders.worker)
         await services.engine.dispose()
         app.bot_data.services = None

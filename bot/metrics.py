@@ -27,6 +27,12 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        self.team_posts = Counter(
+            "coach_team_posts_total",
+            "Team break posts and weekly team summaries by outcome",
+            ["status"],
+            registry=self.registry,
+        )
         self.telegram = Counter(
             "coach_telegram_responses_total",
             "Bot API responses by HTTP status (429: too many requests)",

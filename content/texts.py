@@ -249,6 +249,64 @@ class Texts(_Frozen):
     group_private_only: str
     btn_open_private: str
     ans_private_only: str
+    # Team mode: the group's daily break (short, first names only), and the private side
+    group_menu: dict[str, str]
+    team_hello: str
+    team_setup: str
+    team_setup_title: str
+    team_setup_paused: str
+    team_setup_away: str
+    team_setup_hint: str
+    team_goal_default: str
+    team_goal_chosen: str
+    team_ranking_on: str
+    team_ranking_off: str
+    btn_team_join: str
+    btn_team_start: str
+    btn_team_time: str
+    btn_team_zone: str
+    btn_team_days: str
+    btn_team_routine: str
+    btn_team_goal: str
+    btn_team_ranking: str
+    btn_team_back: str
+    btn_team_goal_default: str
+    team_pick_time: str
+    team_pick_zone: str
+    team_pick_days: str
+    team_pick_routine: str
+    team_pick_goal: str
+    team_not_admin: str
+    ans_team_not_admin: str
+    ans_team_saved: str
+    team_bad_command: str
+    team_bad_value: str
+    team_off: str
+    team_none: str
+    team_delete_confirm: str
+    btn_team_delete_yes: str
+    btn_team_delete_no: str
+    team_deleted: str
+    team_delete_kept: str
+    team_post: str
+    team_board: str
+    team_board_team_day: str
+    team_board_nobody: str
+    team_weekly: str
+    team_weekly_ranking: str
+    team_milestone: str
+    team_week: str
+    team_week_team_row: str
+    team_joined: str
+    team_link_gone: str
+    ans_team_joined: str
+    ans_team_already: str
+    ans_team_gone: str
+    team_left: str
+    team_left_group: str
+    team_not_member: str
+    team_leave_pick: str
+    team_leave_none: str
     admin_stats: str
     # Faults
     error_apology: str

@@ -21,6 +21,7 @@ from handlers import (
     progress,
     reminders,
     settings,
+    teams,
 )
 from handlers.context import CoachApplication
 
@@ -44,6 +45,14 @@ PRIVATE_COMMANDS = {
     "remind": settings.remind_command,
     "pause": settings.pause_command,
     "resume": settings.resume_command,
+    "leave": teams.leave_in_private,
+}
+# Team mode's commands in a group (handlers/teams.py); any other command there gets the
+# pointer to the private chat.
+GROUP_COMMANDS = {
+    "team": teams.team_command,
+    "board": teams.board_command,
+    "leave": teams.leave_in_group,
 }
 
 
@@ -52,7 +61,11 @@ def register(app: CoachApplication) -> None:
     # Known commands first: they must win over the catch-alls below.
     for command, callback in PRIVATE_COMMANDS.items():
         app.add_handler(CommandHandler(command, callback, filters=PRIVATE))
-    # Any command in a group (ours or not, known or not): one pointer to the private chat.
+    for command, callback in GROUP_COMMANDS.items():
+        app.add_handler(CommandHandler(command, callback, filters=filters.ChatType.GROUPS))
+    # A group turned into a supergroup: its team moves along.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, teams.on_migration))
+    # Any other command in a group (ours or not, known or not): one pointer to the private chat.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, groups.private_only))
     # Every button of every message the bot ever sent ends up here, old ones included; a
     # press in a group is refused there (buttons.on_button).

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from handlers import checkup, coach, data_rights, reminders, render, routine, settings
+from handlers import checkup, coach, data_rights, reminders, render, routine, settings, teams
 from handlers.callback_data import (
     CallbackDataError,
     CheckupAccept,
@@ -38,6 +38,11 @@ from handlers.callback_data import (
     Snooze,
     StartHere,
     StartRoutine,
+    TeamDelete,
+    TeamJoin,
+    TeamLeave,
+    TeamMenu,
+    TeamSet,
     parse,
 )
 from handlers.common import answer, person_ref, reply
@@ -62,6 +67,10 @@ async def on_button(update: Update, context: CoachContext) -> None:
     if query.message is None:
         # Presses on inline-mode messages have no chat; nothing here sends those.
         await answer(query, texts.ans_invalid)
+        return
+    if isinstance(data, TeamJoin | TeamMenu | TeamSet | TeamLeave | TeamDelete):
+        # Team buttons live in groups (Join, the admins' setup) and in private (Leave).
+        await teams.on_team_button(update, query, context, data)
         return
     if ref is None:
         # A button in a group (an old reminder posted there before coaching became private):

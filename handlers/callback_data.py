@@ -280,6 +280,69 @@ class ExtraSet:
     take: bool
 
 
+class TeamSection(enum.StrEnum):
+    """Views of a team's setup message."""
+
+    MAIN = "m"
+    TIME = "t"
+    ZONE = "z"
+    DAYS = "d"
+    ROUTINE = "r"
+    GOAL = "g"
+
+
+class TeamField(enum.StrEnum):
+    """A team setting a setup button changes."""
+
+    TIME = "t"  # minutes after midnight, base 36
+    ZONE = "z"  # an Area/City name
+    DAYS = "d"  # 'w' workdays, 'a' every day, '0'..'6' one day toggled
+    ROUTINE = "r"
+    GOAL = "g"  # '0' the default, or a number of members (base 36)
+    RANKING = "k"  # '1' or '0'
+
+
+@dataclass(frozen=True)
+class TeamJoin:
+    """Join a team from its group's setup message or daily post."""
+
+    team_id: int
+
+
+@dataclass(frozen=True)
+class TeamMenu:
+    """Show a view of a team's setup message (admins only)."""
+
+    team_id: int
+    section: TeamSection
+
+
+@dataclass(frozen=True)
+class TeamSet:
+    """Change one team setting from its setup message (admins only)."""
+
+    team_id: int
+    field: TeamField
+    value: str
+
+
+@dataclass(frozen=True)
+class TeamLeave:
+    """Leave a team (a button of /leave in the private chat)."""
+
+    team_id: int
+
+
+@dataclass(frozen=True)
+class TeamDelete:
+    """Answer /team delete: yes deletes the team, no keeps it (admins only)."""
+
+    team_id: int
+    yes: bool
+
+
+TeamData = TeamJoin | TeamMenu | TeamSet | TeamLeave | TeamDelete
+
 CallbackData = (
     StartRoutine
     | ContinueRun
@@ -310,6 +373,11 @@ CallbackData = (
     | PainCheck
     | PainWhere
     | ExtraSet
+    | TeamJoin
+    | TeamMenu
+    | TeamSet
+    | TeamLeave
+    | TeamDelete
 )
 _SCREENING = re.compile(r"^(yes|no|gentle|not_now)$")
 _PAIN = re.compile(r"^[nsx]$")
@@ -406,6 +474,16 @@ def pack(data: CallbackData) -> str:
             fields = ["pw", _b36(run_id), answer, "-" if index is None else _b36(index)]
         case ExtraSet(run_id, take):
             fields = ["xs", _b36(run_id), "y" if take else "n"]
+        case TeamJoin(team_id):
+            fields = ["tj", _b36(team_id)]
+        case TeamMenu(team_id, section):
+            fields = ["tv", _b36(team_id), section.value]
+        case TeamSet(team_id, field, value):
+            fields = ["ts", _b36(team_id), field.value, value]
+        case TeamLeave(team_id):
+            fields = ["tl", _b36(team_id)]
+        case TeamDelete(team_id, yes):
+            fields = ["tx", _b36(team_id), "y" if yes else "n"]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -440,6 +518,9 @@ def parse(raw: str | None) -> CallbackData:
     coach = _parse_coach(kind, fields)
     if coach is not None:
         return coach
+    team = _parse_team(kind, fields)
+    if team is not None:
+        return team
     try:
         press = Press(kind)
     except ValueError:
@@ -473,6 +554,36 @@ def _parse_coach(kind: str, fields: list[str]) -> CallbackData | None:
         case "xs", [run, ("y" | "n") as take]:
             return ExtraSet(_int(run), take == "y")
         case (("sq" | "ss" | "of" | "fa" | "pc" | "pw" | "xs"), _):
+            raise CallbackDataError(f"malformed {kind!r} data")
+    return None
+
+
+_TEAM_VALUE = {
+    TeamField.TIME: _BASE36,
+    TeamField.ZONE: _ZONE,
+    TeamField.DAYS: _DAY_CHOICE,
+    TeamField.ROUTINE: _ROUTINE_ID,
+    TeamField.GOAL: _BASE36,
+    TeamField.RANKING: re.compile(r"^[01]$"),
+}
+
+
+def _parse_team(kind: str, fields: list[str]) -> CallbackData | None:
+    """Parse the team kinds; None when the kind is not one of them."""
+    match kind, fields:
+        case "tj", [team]:
+            return TeamJoin(_int(team))
+        case "tv", [team, section] if section in set(TeamSection):
+            return TeamMenu(_int(team), TeamSection(section))
+        case "ts", [team, field, value] if field in set(TeamField) and _TEAM_VALUE[
+            TeamField(field)
+        ].match(value):
+            return TeamSet(_int(team), TeamField(field), value)
+        case "tl", [team]:
+            return TeamLeave(_int(team))
+        case "tx", [team, ("y" | "n") as yes]:
+            return TeamDelete(_int(team), yes == "y")
+        case (("tj" | "tv" | "ts" | "tl" | "tx"), _):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None
 

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import render, settings_screens
+from handlers import render, settings_screens, team_screens, teams
+from handlers import routine as runs
 from handlers.common import person_ref, reply
 from handlers.context import CoachContext
 
 
 async def start(update: Update, context: CoachContext) -> None:
-    """Welcome a person, register them, and offer a first routine."""
+    """Welcome a person, register them, and offer a first routine.
+
+    Deep links carry a payload: team_<code> joins a team in the same tap (handlers/teams.py),
+    routine_<id> starts a routine (a team post's Start).
+    """
     services = context.services
     ref = person_ref(update)
     if ref is None:
+        return
+    if await teams.start_with_payload(update, context, ref):
+        return
+    payload = context.args[0] if context.args else ""
+    routine_id = payload.removeprefix(team_screens.ROUTINE_PAYLOAD_PREFIX)
+    if payload != routine_id and routine_id in services.library.routines:
+        await runs.start_from_link(update, context, ref, routine_id)
         return
     is_new = await services.people.register(ref)
     await reply(update, render.welcome(services.library, ref.first_name))

@@ -9,7 +9,9 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.flood import FloodWatch
 from bot.services import Services
+from handlers.board_edits import BoardEdits
 from handlers.group_notices import GroupNotices
+from handlers.team_admins import AdminCache
 
 
 class BotData:
@@ -21,6 +23,9 @@ class BotData:
         self.flood = FloodWatch()
         # When each group last got the "coaching is private" pointer (handlers/groups.py).
         self.group_notices = GroupNotices()
+        # Team mode: each group's board edits and pacing, and who is an admin where.
+        self.team_boards = BoardEdits()
+        self.team_admins = AdminCache()
         # Renders missing exercise animations after start (bot/app.py); cancelled at shutdown.
         self.media_warmup: asyncio.Task[None] | None = None
 

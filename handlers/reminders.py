@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.services.hip import HipPrompt
 from bot.services.reminders import Claim, HipVerdict, SnoozeVerdict
 from handlers import settings_screens as screens
-from handlers import stats_screens
+from handlers import stats_screens, teams
 from handlers.callback_data import HipAnswer, NotToday, RestDay, Snooze
 from handlers.common import answer, edit, person_ref
 from handlers.context import CoachContext
@@ -296,10 +296,12 @@ async def on_member_change(update: Update, context: CoachContext) -> None:
     if change is None:
         return
     if change.chat.type != ChatType.PRIVATE:
-        # The bot added to or removed from a group says nothing about anybody's private chat.
+        # The bot added to or removed from a group says nothing about anybody's private chat;
+        # it pauses or resumes the group's team (handlers/teams.py).
         logger.info(
             "bot membership in a %s chat is now %s", change.chat.type, change.new_chat_member.status
         )
+        await teams.on_group_membership(update, context)
         return
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):

@@ -9,13 +9,14 @@ from telegram import CallbackQuery, Message, Update
 from bot.domain.run import Action
 from bot.services.people import PersonRef
 from bot.services.routines import PressResult, RunView, Verdict
-from handlers import coach_screens, media, render, stats_screens
+from handlers import coach_screens, media, render, stats_screens, team_boards
 from handlers.callback_data import Press, RunButton
 from handlers.common import (
     answer,
     drop_keyboard,
     edit,
     person_ref,
+    reply,
     reply_to_query,
 )
 from handlers.context import CoachContext
@@ -55,6 +56,20 @@ async def start_routine(
         return
     await answer(query, services.library.texts.ans_started)
     await drop_keyboard(query)
+    await _show_in_new_message(update, context, view)
+
+
+async def start_from_link(
+    update: Update, context: CoachContext, ref: PersonRef, routine_id: str
+) -> None:
+    """Start a routine from a deep link (a team post's Start), in a new message."""
+    services = context.services
+    started = await services.routines.start(ref, routine_id)
+    view = started.view
+    if view is None:
+        # The first-use screening comes first; its No starts this routine.
+        await reply(update, coach_screens.screening_question(services.library, routine_id))
+        return
     await _show_in_new_message(update, context, view)
 
 
@@ -163,6 +178,10 @@ async def run_button(
                 await _show(query, context, result.view, screen)
                 for reached in finish.milestones if finish else []:
                     await reply_to_query(query, stats_screens.milestone_screen(library, reached))
+                if finish is not None and finish.day is not None:
+                    # The person's teams' boards: a ✅ by their name, coalesced and paced.
+                    posts = await services.teams.after_finish(ref.telegram_id, finish.day)
+                    await team_boards.refresh(context, posts)
             return
     await answer(query, _refusal(context, result))
     await _repair(query, context, result)

@@ -18,6 +18,7 @@ from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
 from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
+from bot.services.teams import TeamService
 from content import Library
 
 
@@ -39,4 +40,5 @@ class Services:
     metrics: Metrics
     media: MediaService
     catalog: MediaCatalog
+    teams: TeamService
     admin_ids: frozenset[int] = frozenset()

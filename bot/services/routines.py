@@ -90,6 +90,7 @@ class FinishFacts:
 
     summary: StreakSummary
     milestones: list[int]
+    day: date | None = None  # the local day the run counts for
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ class RoutineService:
             before.current, after.current, await uow.milestones.celebrated(person.id)
         )
         recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
-        return FinishFacts(after, recorded)
+        return FinishFacts(after, recorded, finished_on)
 
     async def view_of(self, uow: UnitOfWork, person: Person, run: Run) -> RunView:
         """Return a run as the interface shows it (the sets and check-in once it is over)."""

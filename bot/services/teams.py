@@ -57,6 +57,8 @@ GONE_FOR = timedelta(days=30)
 # Board edits of one post at least this far apart, across processes: 20 a minute at most.
 BOARD_GAP = timedelta(seconds=3)
 MAX_GOAL = 50
+# One settings change, applied to the team's row in TeamService.change (see set_* below).
+TeamChange = Callable[[Team], None]
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class JoinResult:
 
     verdict: JoinVerdict
     team: TeamView | None = None
-    posts: tuple[int, ...] = ()
+    posts: tuple[tuple[int, int], ...] = ()  # (post id, chat id)
 
 
 class SettingError(ValueError):
@@ -184,6 +186,10 @@ class TeamService:
         self._lease = lease
         self._routines = routines
         self.worker = worker or uuid.uuid4().hex[:12]
+
+    def now(self) -> datetime:
+        """Return the service's clock reading (the tests' clock in tests)."""
+        return self._clock()
 
     # --- setup and settings -------------------------------------------------------------------
 
@@ -235,7 +241,13 @@ class TeamService:
                 team.setup_message_id = message_id
                 await uow.commit()
 
-    async def change(self, team_id: int, change: Callable[[Team], None]) -> TeamView | None:
+    async def setup_message_of(self, team_id: int) -> int | None:
+        """Return the team's latest setup message, if it is still in the team's chat."""
+        async with self._units() as uow:
+            team = await uow.teams.get(team_id)
+            return None if team is None else team.setup_message_id
+
+    async def change(self, team_id: int, change: TeamChange) -> TeamView | None:
         """Apply one settings change (see the set_* functions below) and reschedule."""
         now = self._clock()
         async with self._units() as uow:
@@ -335,7 +347,7 @@ class TeamService:
             team = await uow.teams.by_code(code)
             return None if team is None else await self._view(uow, team, self._clock())
 
-    async def after_finish(self, telegram_id: int, day: date) -> list[int]:
+    async def after_finish(self, telegram_id: int, day: date) -> list[tuple[int, int]]:
         """Mark the boards a finished routine changes; return their posts (after the commit).
 
         The person's own day is the run's day; a team's board is of the team's day, which is
@@ -350,13 +362,15 @@ class TeamService:
             await uow.commit()
             return posts
 
-    async def _touch_today(self, uow: UnitOfWork, team: Team, today: date) -> tuple[int, ...]:
-        """Mark today's board dirty (a member joined or left); return its post."""
+    async def _touch_today(
+        self, uow: UnitOfWork, team: Team, today: date
+    ) -> tuple[tuple[int, int], ...]:
+        """Mark today's board dirty (a member joined or left); return (post id, chat id)."""
         post = await uow.teams.daily_post(team.id, today)
         if post is None or post.message_id is None:
             return ()
         await uow.teams.mark_dirty([post.id])
-        return (post.id,)
+        return ((post.id, team.chat_id),)
 
     # --- the board, the week, the summary -----------------------------------------------------
 
@@ -398,9 +412,9 @@ class TeamService:
             return max(self._clock(), post.board_edited_at + BOARD_GAP)
 
     async def dirty_boards(self, limit: int = 100) -> list[tuple[int, int]]:
-        """Return (post id, team id) of boards waiting for an edit."""
+        """Return (post id, chat id) of boards waiting for an edit."""
         async with self._units() as uow:
-            return [(post, team) for post, team, _ in await uow.teams.dirty_boards(limit)]
+            return await uow.teams.dirty_boards(limit)
 
     async def week(self, chat_id: int) -> Week | None:
         """Return this week's grid, streak and best for /board."""
@@ -732,7 +746,7 @@ def _reschedule(team: Team, now: datetime, *, not_before_day: date | None = None
 # --- settings changes, each a function of the team row (TeamService.change applies one) -------
 
 
-def set_time(minutes: int) -> Callable[[Team], None]:
+def set_time(minutes: int) -> TeamChange:
     """Return the change to a break time (minutes after midnight)."""
     if not 0 <= minutes < 24 * 60:
         raise SettingError("a time of day is 00:00..23:59")
@@ -743,7 +757,7 @@ def set_time(minutes: int) -> Callable[[Team], None]:
     return change
 
 
-def set_zone(zone: str) -> Callable[[Team], None]:
+def set_zone(zone: str) -> TeamChange:
     """Return the change to a time zone (an area/city name tzdata knows, or UTC)."""
     if not is_accepted(zone):
         raise SettingError(f"unknown time zone {zone!r}")
@@ -754,7 +768,7 @@ def set_zone(zone: str) -> Callable[[Team], None]:
     return change
 
 
-def set_days(choice: str) -> Callable[[Team], None]:
+def set_days(choice: str) -> TeamChange:
     """Return the change to the team's days: 'w' workdays, 'a' every day, '0'..'6' one toggled."""
 
     def change(team: Team) -> None:
@@ -772,7 +786,7 @@ def set_days(choice: str) -> Callable[[Team], None]:
     return change
 
 
-def set_routine(routine_id: str) -> Callable[[Team], None]:
+def set_routine(routine_id: str) -> TeamChange:
     """Return the change to the team's routine (checked against the library on apply)."""
 
     def change(team: Team) -> None:
@@ -781,7 +795,7 @@ def set_routine(routine_id: str) -> Callable[[Team], None]:
     return change
 
 
-def set_goal(goal: int | None) -> Callable[[Team], None]:
+def set_goal(goal: int | None) -> TeamChange:
     """Return the change to the goal (None: the default, half of those who joined)."""
     if goal is not None and not 2 <= goal <= MAX_GOAL:
         raise SettingError(f"a goal is 2..{MAX_GOAL} members")
@@ -792,7 +806,7 @@ def set_goal(goal: int | None) -> Callable[[Team], None]:
     return change
 
 
-def set_ranking(on: bool) -> Callable[[Team], None]:
+def set_ranking(on: bool) -> TeamChange:
     """Return the change to the weekly ranking (the most consistent members)."""
 
     def change(team: Team) -> None:
@@ -801,7 +815,7 @@ def set_ranking(on: bool) -> Callable[[Team], None]:
     return change
 
 
-def set_active(on: bool) -> Callable[[Team], None]:
+def set_active(on: bool) -> TeamChange:
     """Return /team on or /team off."""
 
     def change(team: Team) -> None:

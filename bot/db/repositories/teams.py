@@ -259,29 +259,31 @@ class TeamRepository:
         """Delete a post claim that was never handed to Telegram (given back)."""
         await self._session.execute(delete(TeamPost).where(TeamPost.id == post_id))
 
-    async def mark_boards_dirty(self, person_id: int, days: Sequence[date]) -> list[int]:
-        """Mark the boards of the person's teams' daily posts of these days; return the posts.
+    async def mark_boards_dirty(
+        self, person_id: int, days: Sequence[date]
+    ) -> list[tuple[int, int]]:
+        """Mark the boards of the person's teams' daily posts of these days dirty.
 
-        Only posts that reached the group (they have a message to edit).
+        Only posts that reached the group (they have a message to edit). Returns (post id,
+        chat id) of each.
         """
         member_teams = select(TeamMember.team_id).where(
             TeamMember.person_id == person_id, TeamMember.left_on.is_(None)
         )
-        posts = list(
-            (
-                await self._session.scalars(
-                    select(TeamPost.id).where(
-                        TeamPost.team_id.in_(member_teams),
-                        TeamPost.kind == DeliveryKind.DAILY,
-                        TeamPost.local_date.in_(list(days)),
-                        TeamPost.status.in_(REACHED),
-                        TeamPost.message_id.is_not(None),
-                    )
-                )
-            ).all()
+        rows = await self._session.execute(
+            select(TeamPost.id, Team.chat_id)
+            .join(Team, Team.id == TeamPost.team_id)
+            .where(
+                TeamPost.team_id.in_(member_teams),
+                TeamPost.kind == DeliveryKind.DAILY,
+                TeamPost.local_date.in_(list(days)),
+                TeamPost.status.in_(REACHED),
+                TeamPost.message_id.is_not(None),
+            )
         )
+        posts = [(post_id, chat_id) for post_id, chat_id in rows.all()]
         if posts:
-            await self.mark_dirty(posts)
+            await self.mark_dirty([post_id for post_id, _ in posts])
         return posts
 
     async def mark_dirty(self, post_ids: Sequence[int]) -> None:
@@ -306,15 +308,16 @@ class TeamRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def dirty_boards(self, limit: int) -> list[tuple[int, int, datetime | None]]:
-        """Return (post id, team id, last edit) of boards waiting for an edit."""
+    async def dirty_boards(self, limit: int) -> list[tuple[int, int]]:
+        """Return (post id, chat id) of boards waiting for an edit."""
         rows = await self._session.execute(
-            select(TeamPost.id, TeamPost.team_id, TeamPost.board_edited_at)
-            .where(TeamPost.board_dirty.is_(True))
+            select(TeamPost.id, Team.chat_id)
+            .join(Team, Team.id == TeamPost.team_id)
+            .where(TeamPost.board_dirty.is_(True), TeamPost.message_id.is_not(None))
             .order_by(TeamPost.id)
             .limit(limit)
         )
-        return [(post_id, team_id, edited) for post_id, team_id, edited in rows.all()]
+        return [(post_id, chat_id) for post_id, chat_id in rows.all()]
 
     # --- milestones ---------------------------------------------------------------------------
 
