@@ -76,7 +76,7 @@ def setup(library: Library, team: TeamView) -> Screen:
     goal = (
         fill(texts.team_goal_default, goal=team.goal_today)
         if team.goal is None
-        else fill(texts.team_goal_chosen, goal=team.goal_today)
+        else fill(texts.team_goal_chosen, goal=team.goal)
     )
     state = ""
     if not team.present:

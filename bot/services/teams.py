@@ -57,6 +57,7 @@ GONE_FOR = timedelta(days=30)
 # Board edits of one post at least this far apart, across processes: 20 a minute at most.
 BOARD_GAP = timedelta(seconds=3)
 MAX_GOAL = 50
+MAX_PASSES_PER_TEAM = 3
 # One settings change, applied to the team's row in TeamService.change (see set_* below).
 TeamChange = Callable[[Team], None]
 
@@ -574,15 +575,23 @@ class TeamService:
             teams = await uow.teams.due(now, limit - len(claims))
             rows: list[NewTeamPost] = []
             for team in teams:
-                due, day = team.next_post_at, team.next_post_day
-                assert due is not None and day is not None
-                late = now - due > self._grace or local_date(now, ZoneInfo(team.timezone)) != day
-                status = Status.SKIPPED_LATE if late else Status.CLAIMED
-                detail = f"due {due.isoformat()}, bot back {now.isoformat()}" if late else None
-                rows.append(_post(team.id, DAILY, day, status, due, now, self.worker, detail))
-                if not late and self._summary_day(team, day):
-                    rows.append(_post(team.id, WEEKLY, day, Status.CLAIMED, due, now, self.worker))
-                _reschedule(team, now, not_before_day=day + timedelta(days=1))
+                # After downtime a later day's post may be due too (each pass moves a day on).
+                for _ in range(MAX_PASSES_PER_TEAM):
+                    due, day = team.next_post_at, team.next_post_day
+                    if due is None or day is None or due > now:
+                        break
+                    zone = ZoneInfo(team.timezone)
+                    late = now - due > self._grace or local_date(now, zone) != day
+                    status = Status.SKIPPED_LATE if late else Status.CLAIMED
+                    detail = f"due {due.isoformat()}, bot back {now.isoformat()}" if late else None
+                    rows.append(_post(team.id, DAILY, day, status, due, now, self.worker, detail))
+                    if not late and self._summary_day(team, day):
+                        rows.append(
+                            _post(team.id, WEEKLY, day, Status.CLAIMED, due, now, self.worker)
+                        )
+                    _reschedule(
+                        team, now, not_before_day=day + timedelta(days=1), lookback=self._grace
+                    )
             inserted = await uow.teams.insert_posts_once(rows)
             by_id = {team.id: team for team in teams}
             for row in rows:
@@ -729,14 +738,24 @@ def _post(
     )
 
 
-def _reschedule(team: Team, now: datetime, *, not_before_day: date | None = None) -> None:
-    """Set the team's next daily post from its settings (none when off or the bot is out)."""
+def _reschedule(
+    team: Team,
+    now: datetime,
+    *,
+    not_before_day: date | None = None,
+    lookback: timedelta = timedelta(0),
+) -> None:
+    """Set the team's next daily post from its settings (none when off or the bot is out).
+
+    lookback: also accept an instant this far in the past, so a post that came due while the
+    bot was down still goes out within the grace (as a person's reminder does).
+    """
     if not team.active or team.left_at is not None or not team.days:
         team.next_post_at = None
         team.next_post_day = None
         return
     zone = ZoneInfo(team.timezone)
-    after = now
+    after = now - lookback
     if not_before_day is not None:
         after = max(after, day_start(not_before_day, zone) - timedelta(microseconds=1))
     found = next_reminder(after, team.post_at, zone, mask_to_days(team.days))
