@@ -6,12 +6,10 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable
-from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot, CallbackQuery, ChatMember, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.flood import FloodWatch
 from bot.services import Services
@@ -23,6 +21,7 @@ from handlers.callback_data import HipAnswer, NotToday, RestDay, Snooze
 from handlers.common import answer, edit, person_ref
 from handlers.context import CoachContext
 from handlers.render import fill
+from handlers.sending import send_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -182,34 +181,18 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
         if not pace.running():
             return
         await reminders.mark_sending(claim.delivery_id)
-        try:
-            await pace.gate.wait()
-            message = await bot.send_message(
-                claim.chat_id, screen.text, reply_markup=screen.keyboard
-            )
-        except Forbidden:
+        await pace.gate.wait()
+
+        async def closed() -> None:
             logger.info("person %s blocked the bot; reminders off", claim.person_id)
             await reminders.mark_blocked(claim.delivery_id)
-            outcome = "blocked"
-        except RetryAfter as error:
-            # Telegram refused it (nothing was sent) even after the rate limiter's retries.
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await reminders.release(claim.delivery_id, timedelta(seconds=max(1.0, seconds)))
-            outcome = "released"
-        except TimedOut as error:
-            # It may have arrived: a second copy would be worse than a missing one.
-            await reminders.mark_unknown(claim.delivery_id, f"timed out: {error}")
-            outcome = "unknown"
-        except BadRequest as error:
-            await reminders.mark_failed(claim.delivery_id, error.message)
-            outcome = "failed"
-        except NetworkError as error:
-            await reminders.mark_unknown(claim.delivery_id, f"network: {error}")
-            outcome = "unknown"
-        else:
-            await reminders.mark_sent(claim.delivery_id, message.message_id)
-            outcome = "sent"
+
+        outcome = await send_recorded(
+            lambda: bot.send_message(claim.chat_id, screen.text, reply_markup=screen.keyboard),
+            reminders,
+            claim.delivery_id,
+            closed=closed,
+        )
         services.metrics.reminders.labels(status=outcome).inc()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application
@@ -21,6 +20,7 @@ from handlers import team_screens
 from handlers.board_edits import BoardEdits
 from handlers.common import is_not_modified
 from handlers.context import CoachContext
+from handlers.sending import retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +84,7 @@ async def _flush(context: CoachContext) -> None:
         return
     except RetryAfter as error:
         await services.teams.board_failed(post_id)
-        wait_for = error.retry_after
-        seconds = wait_for.total_seconds() if isinstance(wait_for, timedelta) else float(wait_for)
-        schedule(app, post_id, chat_id, seconds)
+        schedule(app, post_id, chat_id, retry_seconds(error))
         return
     except BadRequest as error:
         if not is_not_modified(error):

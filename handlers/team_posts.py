@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.services import Services
@@ -20,6 +18,7 @@ from bot.services.teams import TeamClaim
 from handlers import team_boards, team_screens
 from handlers.context import CoachContext
 from handlers.reminders import ReminderPace
+from handlers.sending import send_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -94,35 +93,21 @@ async def _send(
         await teams.mark_sending(claim.post_id)
         if app is not None:
             app.bot_data.team_boards.record(claim.chat_id)
-        try:
-            await pace.gate.wait()
-            message = await bot.send_message(
-                claim.chat_id, screen.text, reply_markup=screen.keyboard
-            )
-        except ChatMigrated as error:
-            # Nothing was sent: move the team and send it again at once, to the supergroup.
-            await teams.migrated(claim.chat_id, error.new_chat_id)
-            await teams.release(claim.post_id, timedelta(0))
-            outcome = "moved"
-        except Forbidden:
+        await pace.gate.wait()
+
+        async def closed() -> None:
             logger.info("team %s: the bot is out of its group; team paused", claim.team_id)
             await teams.mark_removed(claim.post_id, claim.chat_id)
-            outcome = "blocked"
-        except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await teams.release(claim.post_id, timedelta(seconds=max(1.0, seconds)))
-            outcome = "released"
-        except TimedOut as error:
-            await teams.mark_unknown(claim.post_id, f"timed out: {error}")
-            outcome = "unknown"
-        except BadRequest as error:
-            await teams.mark_failed(claim.post_id, error.message)
-            outcome = "failed"
-        except NetworkError as error:
-            await teams.mark_unknown(claim.post_id, f"network: {error}")
-            outcome = "unknown"
-        else:
-            await teams.mark_sent(claim.post_id, message.message_id)
-            outcome = "sent"
+
+        async def moved(new_chat_id: int) -> None:
+            # Nothing was sent: the team moves, and the post goes again, to the supergroup.
+            await teams.migrated(claim.chat_id, new_chat_id)
+
+        outcome = await send_recorded(
+            lambda: bot.send_message(claim.chat_id, screen.text, reply_markup=screen.keyboard),
+            teams,
+            claim.post_id,
+            closed=closed,
+            moved=moved,
+        )
         services.metrics.team_posts.labels(status=outcome).inc()

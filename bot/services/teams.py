@@ -349,16 +349,16 @@ class TeamService:
             return None if team is None else await self._view(uow, team, self._clock())
 
     async def after_finish(self, telegram_id: int, day: date) -> list[tuple[int, int]]:
-        """Mark the boards a finished routine changes; return their posts (after the commit).
+        """Mark the boards a finished routine changes; return (post id, chat id) of each.
 
-        The person's own day is the run's day; a team's board is of the team's day, which is
-        the same date or, across zones, the one before or after: all three are looked at.
+        A board of a day shows the finishes that count for that day (the run's own local day,
+        the rule of the person's streak), so only that day's posts change.
         """
         async with self._units() as uow:
             person = await uow.people.by_telegram_id(telegram_id)
             if person is None:
                 return []
-            days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+            days = [day]
             posts = await uow.teams.mark_boards_dirty(person.id, days)
             await uow.commit()
             return posts

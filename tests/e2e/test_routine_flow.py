@@ -74,8 +74,11 @@ async def test_start_welcomes_with_safety_note_and_next_steps(sandbox: Sandbox, 
     assert LIB.guide.safety in welcome.text
     default = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
     assert welcome.button_texts == [default, T.pick_routine_button, T.about_button]
-    commands = [c["command"] for c in sandbox.double.my_commands()]
-    assert commands == list(T.menu)
+    private = sandbox.double.my_commands({"type": "all_private_chats"})
+    assert [c["command"] for c in private] == list(T.menu)
+    groups = sandbox.double.my_commands({"type": "all_group_chats"})
+    assert [c["command"] for c in groups] == ["team", "board", "leave"]
+    assert sandbox.double.my_commands() == [], "no menu for chats of any other kind"
     async with db() as session:
         person = await session.scalar(select(Person))
     assert person is not None and (person.telegram_id, person.first_name) == (501, "Ada")

@@ -19,6 +19,8 @@ from bot.db.models import (
     Person,
     Run,
     SetLog,
+    Team,
+    TeamMember,
 )
 from bot.db.unit_of_work import units
 from bot.services.data_rights import NOT_PERSONAL, DataRightsService, personal_tables
@@ -70,6 +72,16 @@ async def fill(sessions, ref: PersonRef) -> int:
             sets_done=1,
         )
         session.add(run)
+        # A group's team (not personal) and the person's stay on it (personal).
+        team = Team(
+            code=f"code{person.id}",
+            chat_id=-1000 - person.id,
+            title="Office",
+            timezone="Europe/Berlin",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(team)
         await session.flush()
         session.add_all(
             [
@@ -100,6 +112,12 @@ async def fill(sessions, ref: PersonRef) -> int:
                 ),
                 Pause(person_id=person.id, first_day=date(2026, 3, 3), last_day=date(2026, 3, 4)),
                 Milestone(person_id=person.id, days=3, celebrated_at=NOW),
+                TeamMember(
+                    team_id=team.id,
+                    person_id=person.id,
+                    joined_on=date(2026, 3, 2),
+                    joined_at=NOW,
+                ),
                 CheckIn(
                     person_id=person.id,
                     run_id=run.id,
