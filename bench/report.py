@@ -544,6 +544,117 @@ def _media_press_lines(presses: list[dict[str, Any]], pictures: int) -> str:
     )
 
 
+GROUP_LIMIT = 20  # Telegram's ~20 messages or edits a minute per group
+
+
+def _team_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, str]]]:
+    if data is None:
+        return "Not run.", [
+            ("team posts and boards within Telegram's limits", "n/a", _verdict(None))
+        ]
+    posts: dict[str, Any] = data["posts"]
+    boards: dict[str, Any] = data["boards"]
+    limit = int(data.get("group_limit", GROUP_LIMIT))
+    rate = posts["rate_setting"]
+    parts = [
+        "Both phases run the real bot, `python -m bot run` (long polling, the reminder sweep and "
+        "the team sweep every 2 s, which share the reminders' pace), with "
+        f"REMINDER_RATE={rate:g} (the default), against the double enforcing Telegram's limits "
+        f"(30 sends/s overall, 1/s per chat, {limit} sends and edits a minute per group, 429 "
+        "with retry_after beyond). Teams (every day, the desk routine, the default goal), their "
+        "members (people rows, nobody with a personal reminder due) and their stays "
+        "(team_members rows) are loaded with SQL; each team's group exists in the double with "
+        "the bot and the members in it. All figures come from the double's records of the calls "
+        "that succeeded.",
+        f"**Posts.** {posts['teams']:,} teams of 3-5 members ({posts['members']:,} people), "
+        "each with its break at the same local minute (a zone where it is about noon, so no "
+        "run crosses a local midnight). Lateness runs from that minute to each post's arrival; "
+        "the sustained rate from the first post to the last, as a share of REMINDER_RATE and "
+        "of 30/s. The busiest group is the most sends and edits the double accepted in any "
+        "60 s of one group. Posts recorded in team_posts: "
+        + ", ".join(f"{n:,} {status}" for status, n in posts["post_statuses"].items())
+        + ".",
+        f"**Boards.** {boards['groups']} teams of {boards['members']} members, due at one "
+        "minute; as soon as their posts are out, every member finishes a routine at a random "
+        f"moment within {boards['burst_s']:g} s ({boards['members'] / boards['burst_s'] * 60:.0f} "
+        "finishes a minute offered per group, the post in the same minute): a finished run "
+        "committed in the database, then `TeamService.after_finish`, the call the bot makes "
+        "after a routine's last press, which marks the boards dirty. These finishes come from "
+        "outside the bot process, so the bot finds them through the team sweep "
+        "(`TeamService.dirty_boards`, every 2 s) and `handlers/team_boards.schedule`: the path "
+        "of a finish in another process or after a failed edit; a press in the bot itself asks "
+        "for the edit at once, through the same pacer and the same compare-and-set "
+        "(`TeamService.board_edit`, 3 s between edits of a post). A board is complete when the "
+        'group\'s post reads every finisher ("N of N done"); the last column runs from a '
+        "group's last finish to its last edit.",
+        data["table"],
+    ]
+    posts_ok = (
+        posts["duplicates"] == 0
+        and posts["missing"] == 0
+        and posts["throttled_429"] == 0
+        and posts["busiest_group_per_minute"] <= limit
+    )
+    boards_ok = (
+        boards["max_per_minute"] <= limit
+        and boards["throttled_429"] == 0
+        and boards["complete_boards"] == boards["groups"]
+    )
+    parts.append(
+        f"Posts: {_verdict(posts_ok)}: {posts['sent']:,} of {posts['teams']:,} posted, "
+        f"{posts['duplicates']} duplicates, {posts['missing']} missing, "
+        f"{posts['throttled_429']} 429s, at {fmt(posts['sustained_per_s'])}/s "
+        f"({100 * posts['share_of_rate']:.1f}% of REMINDER_RATE, "
+        f"{100 * posts['share_of_ceiling']:.1f}% of 30/s); the first arrived "
+        f"{fmt(posts['first_after_due_s'])} s after the minute (the sweep runs every 2 s) and "
+        f"the last {fmt(posts['last_after_due_s'])} s after it, which is the rate: "
+        f"{posts['teams']:,} posts at {rate:g}/s take {posts['teams'] / rate:.0f} s. "
+        + _team_pauses(posts)
+        + f"Boards: {_verdict(boards_ok)}: {boards['finishes']:,} finishes became "
+        f"{boards['edits']:,} edits ({fmt(boards['finishes_per_edit'])} finishes an edit), "
+        f"at most {boards['max_per_minute']} sends and edits in any minute of a group "
+        f"(the limit is {limit}), {boards['throttled_429']} 429s, "
+        f"{boards['complete_boards']} of {boards['groups']} boards showing every finisher "
+        f"{fmt(boards['complete_after_burst_s'])} s after the last finish.",
+    )
+    goals = [
+        (
+            f"team posts, {posts['teams']:,} teams due at one minute: each posted once (no "
+            f"duplicate, none missing), zero 429s, the busiest group at most {limit} a minute",
+            f"{posts['sent']:,} sent, {posts['duplicates']} duplicates, {posts['missing']} "
+            f"missing, {posts['throttled_429']} 429s, busiest group "
+            f"{posts['busiest_group_per_minute']}/min; {100 * posts['share_of_rate']:.1f}% of "
+            f"REMINDER_RATE={rate:g}, lateness p50/p95/max {fmt(posts['lateness_p50_s'], 1)}/"
+            f"{fmt(posts['lateness_p95_s'], 1)}/{fmt(posts['lateness_max_s'], 1)} s",
+            _verdict(posts_ok),
+        ),
+        (
+            f"team boards, {boards['groups']} groups × {boards['members']} members finishing "
+            f"within {boards['burst_s']:g} s: at most {limit} sends and edits in any minute of "
+            "a group, zero 429s, every final board showing every finisher",
+            f"at most {boards['max_per_minute']}/min, {boards['throttled_429']} 429s, "
+            f"{boards['complete_boards']} of {boards['groups']} complete; {boards['edits']:,} "
+            f"edits for {boards['finishes']:,} finishes",
+            _verdict(boards_ok),
+        ),
+    ]
+    return "\n\n".join(parts), goals
+
+
+def _team_pauses(posts: dict[str, Any]) -> str:
+    """Say where the posts' rate went short of REMINDER_RATE: the pauses between sends."""
+    if "pauses" not in posts:
+        return ""
+    batches = math.ceil(posts["teams"] / posts["sweep_batch"])
+    return (
+        f"The posts paused {posts['pauses']} times for more than two send intervals "
+        f"({fmt(posts['paused_s'])} s in all), against {batches} claimed batches of "
+        f"{posts['sweep_batch']} (REMINDER_RATE × the 2 s sweep interval): the team sweep "
+        "claims a batch (each team's board drawn in the claim), sends it, and only then claims "
+        "the next, where the reminders' sweep claims the next batch while it sends. "
+    )
+
+
 # What the benchmarks and the fault suite found. Unlike the sections above, these are not figures
 # of the run: they are what earlier runs of the same programs showed before each fix.
 FOUND_AND_FIXED = """\
@@ -642,6 +753,7 @@ SECTIONS: tuple[tuple[str, str, str, Section, str | None], ...] = (
     ),
     ("fairness", "Fairness under a flood", "bench/fairness.py", _fairness_section, "fairness"),
     ("media_cost", "Media cost", "bench/media_cost.py", _media_section, "media"),
+    ("team_fanout", "Team posts and boards", "bench/team_fanout.py", _team_section, "team "),
 )
 FOUND = "Found and fixed"
 KEPT = "_Not run this time: kept from the run started {started} UTC (`{command}`)._"
