@@ -10,7 +10,7 @@ SYNCED := $(VENV)/.synced
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test bench lint lock check-content clean
+.PHONY: run test bench lint lock check-content translations clean
 
 # The venv's own pip (from the interpreter, nothing downloaded unverified) installs the lock,
 # setuptools included, then the project itself without its dependencies and without build
@@ -56,6 +56,24 @@ lock: $(SYNCED)
 	| $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
 		--extra dev --output-file $(LOCK) pyproject.toml -
+
+## translations: refresh the catalogs from the content (pybabel extract, update, compile);
+##       then translate what is new or fuzzy in content/locales/<lang>/LC_MESSAGES/messages.po
+##       and run it again. `make test` fails while any string is missing, fuzzy or stale.
+LOCALES := content/locales
+LANGUAGES := es pt_BR de ru
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --no-wrap --project "Mobility Coach" \
+		--copyright-holder "Mobility Coach" --msgid-bugs-address "" -o $(LOCALES)/messages.pot .
+	for lang in $(LANGUAGES); do \
+		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(LOCALES)/messages.pot \
+				-d $(LOCALES) -l $$lang || exit 1; \
+		else \
+			$(BIN)/pybabel init --no-wrap -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang || exit 1; \
+		fi; \
+	done
+	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
 ## check-content: the exercise texts must not repeat the seed article word for word
 check-content:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from content.body import SIDES
 from content.coaching import CoachingRules
+from content.i18n import replace_library_language as translated
 from content.models import (
     EASIER,
     HARDER,
@@ -66,6 +67,8 @@ class Library:
     coaching: CoachingRules
     # How each exercise version is shown (content/poses/<exercise id>.yaml).
     demos: dict[str, ExerciseDemos]
+    # The language its texts are in (content/i18n.py); the content itself is the same.
+    language: str = "en"
 
     def routine(self, routine_id: str) -> Routine:
         """Return a routine by id (KeyError when unknown)."""
@@ -212,7 +215,23 @@ def _against_dose(demo: Demo, dose: Dose, texts: Texts) -> str | None:
     return None
 
 
+def content_model(file_name: str) -> type[BaseModel] | None:
+    """Return the model a content file is read with (for extracting its texts), if any."""
+    return _FILE_MODELS.get(file_name)
+
+
+_FILE_MODELS: dict[str, type[BaseModel]] = {
+    "exercises.yaml": _ExerciseFile,
+    "routines.yaml": _RoutineFile,
+    "guide.yaml": Guide,
+    "texts.yaml": Texts,
+    "coaching.yaml": CoachingRules,
+}
+
+
 @functools.cache
-def library() -> Library:
-    """Return the bundled library, loaded once per process."""
-    return load_library()
+def library(language: str = "en") -> Library:
+    """Return the bundled library in a language, loaded once per process and language."""
+    if language == "en":
+        return load_library()
+    return translated(library(), language)

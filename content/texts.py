@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from content.models import CountUnit, SideNaming
 
@@ -14,11 +14,36 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class UnitWords(_Frozen):
-    """How a count unit is said: one, many, a range, and the count picker's question."""
+def _english_plural(one: str, other: str, n: int) -> str:
+    return one if n == 1 else other
+
+
+class Plural(_Frozen):
+    """A text that depends on a number: English 'one' and 'other' in the YAML.
+
+    In another language the catalog holds as many forms as the language has (Russian three);
+    pick(n) returns the right one, so read it only through pick().
+    """
 
     one: str
-    many: str
+    other: str
+    _choose: Callable[[str, str, int], str] = PrivateAttr(default_factory=lambda: _english_plural)
+
+    def pick(self, n: int) -> str:
+        """Return the form for the number n."""
+        return self._choose(self.one, self.other, n)
+
+    def in_language(self, choose: Callable[[str, str, int], str]) -> Plural:
+        """Return this text with a language's plural lookup (gettext's ngettext)."""
+        copy = self.model_copy()
+        copy._choose = choose
+        return copy
+
+
+class UnitWords(_Frozen):
+    """How a count unit is said: a count (by plural form), a range, and the picker's question."""
+
+    count: Plural
     range: str
     picker_hint: str
 
@@ -34,6 +59,29 @@ def _every(kind: object, found: Collection[str]) -> None:
     missing = [key for key in get_args(kind) if key not in found]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
+
+
+class ChartTexts(_Frozen):
+    """The words of the /progress picture (bot/reports/progress_chart.py)."""
+
+    title: str
+    summary: Plural  # by sessions; {sessions} and {days}
+    summary_days: Plural  # by days: "on {days} days", appended to summary
+    nothing_logged: str
+    no_sessions_weeks: str
+    no_sessions_ever: str
+    legend_none: str
+    legend_one: str
+    legend_many: str
+    legend_today: str
+    levels_title: str
+    levels_empty: str
+    level_names: list[str] = Field(min_length=3, max_length=3)  # easier, standard, harder
+    not_tried: str
+    checkup_title: str
+    checkup_hint: str
+    checkup_again: str
+    checkup_same: str
 
 
 class Texts(_Frozen):
@@ -119,7 +167,6 @@ class Texts(_Frozen):
     ans_unknown_routine: str
     moved_below: str
     # Settings and reminders
-    day_names: list[str]
     days_workdays: str
     days_every: str
     common_zones: list[str]
@@ -164,6 +211,7 @@ class Texts(_Frozen):
     resume_not_paused: str
     onboarding: str
     onboarding_done: str
+    name_fallback: str
     reminder_text: str
     reminder_snoozed: str
     reminder_dismissed: str
@@ -197,8 +245,7 @@ class Texts(_Frozen):
     hip_word_same: str
     hip_word_worse: str
     # Streaks, history, progress
-    days_one: str
-    days_many: str
+    days: Plural
     mark_done: str
     mark_missed: str
     mark_rest: str
@@ -214,7 +261,7 @@ class Texts(_Frozen):
     streak_line_rest: str
     summary_streak: str
     reminder_streak: str
-    milestone: str
+    milestone: Plural
     history_title: str
     history_sessions_title: str
     history_session: str
@@ -251,6 +298,14 @@ class Texts(_Frozen):
     ans_private_only: str
     # Team mode: the group's daily break (short, first names only), and the private side
     group_menu: dict[str, str]
+    progress_chart: ChartTexts
+    language_pick: str
+    language_set: str
+    language_unknown: str
+    bot_description: str = Field(max_length=512)
+    bot_short_description: str = Field(max_length=120)
+    btn_team_language: str
+    team_pick_language: str
     team_hello: str
     team_setup: str
     team_setup_title: str
@@ -292,11 +347,12 @@ class Texts(_Frozen):
     team_board: str
     team_board_team_day: str
     team_board_nobody: str
-    team_weekly: str
+    team_weekly: Plural
     team_weekly_ranking: str
-    team_milestone: str
+    team_milestone: Plural
     team_week: str
     team_week_team_row: str
+    team_fallback: str
     team_joined: str
     team_link_gone: str
     ans_team_joined: str
@@ -352,10 +408,10 @@ class Texts(_Frozen):
     first_run_safety: str
     # The coach's plan on an exercise's first step
     note_sharp_down: str
-    note_break_down: str
+    note_break_down: Plural
     note_therapist: str
-    offer_up: str
-    offer_down: str
+    offer_up: Plural
+    offer_down: Plural
     btn_offer_up_take: str
     btn_offer_up_decline: str
     btn_offer_down_take: str
@@ -408,14 +464,14 @@ class Texts(_Frozen):
 
     def count(self, unit: CountUnit, n: int) -> str:
         """Return a count in its unit, singular or plural: '1 breath', '5 breaths'."""
-        words = self.units[unit]
-        return (words.one if n == 1 else words.many).format(n=n)
+        return self.units[unit].count.pick(n).format(n=n)
 
     def counts(self, unit: CountUnit, numbers: Sequence[int]) -> str:
         """Return counts of one unit added up as logged, e.g. '15+12 reps'."""
         if len(numbers) == 1:
             return self.count(unit, numbers[0])
-        return self.units[unit].many.format(n="+".join(str(n) for n in numbers))
+        words = self.units[unit].count.pick(sum(numbers))
+        return words.format(n="+".join(str(n) for n in numbers))
 
     def count_range(self, unit: CountUnit, low: int, high: int) -> str:
         """Return a dose's range in its unit, e.g. '10-15 reps', or one count when equal."""

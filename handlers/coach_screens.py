@@ -69,7 +69,7 @@ def step_notes(library: Library, view: RunView) -> list[str]:
     if plan.note is Note.SHARP_DOWN:
         lines.append(texts.note_sharp_down)
     elif plan.note is Note.BREAK_DOWN:
-        lines.append(fill(texts.note_break_down, days=plan.days))
+        lines.append(fill(texts.note_break_down.pick(plan.days), days=plan.days))
     elif plan.note is Note.THERAPIST and plan.cap_reason is CapReason.THERAPIST:
         lines.append(fill(texts.note_therapist, sessions=plan.pain_sessions, window=plan.window))
     offer = plan.offer
@@ -77,7 +77,11 @@ def step_notes(library: Library, view: RunView) -> list[str]:
         template = texts.offer_up if offer.change == Change.UP else texts.offer_down
         dose = library.exercise(step.exercise_id).dose_for(offer.from_level)
         lines.append(
-            fill(template, count=texts.count(dose.unit, offer.count), sessions=offer.sessions)
+            fill(
+                template.pick(offer.sessions),
+                count=texts.count(dose.unit, offer.count),
+                sessions=offer.sessions,
+            )
         )
     return lines
 

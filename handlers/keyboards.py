@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.run import RunState
 from bot.services.routines import RunView
 from content import EASIER, HARDER, Dose, Library, Routine
-from handlers import coach_screens
+from handlers import coach_screens, formats
 from handlers.callback_data import (
     CallbackData,
     ContinueRun,
@@ -37,7 +37,9 @@ def welcome_keyboard(library: Library) -> InlineKeyboardMarkup:
         [
             [
                 _button(
-                    texts.start_default_button.format(title=default.title, minutes=default.minutes),
+                    texts.start_default_button.format(
+                        title=default.title, minutes=formats.minutes(library, default.minutes)
+                    ),
                     StartRoutine(default.id),
                 )
             ],
@@ -56,7 +58,14 @@ def picker_keyboard(library: Library, active: RunView | None) -> InlineKeyboardM
         label = texts.picker_continue.format(title=active.routine.title, done=done, total=total)
         rows.append([_button(label, ContinueRun(active.run_id))])
     rows.extend(
-        [_button(texts.routine_button.format(title=r.title, minutes=r.minutes), StartRoutine(r.id))]
+        [
+            _button(
+                texts.routine_button.format(
+                    title=r.title, minutes=formats.minutes(library, r.minutes)
+                ),
+                StartRoutine(r.id),
+            )
+        ]
         for r in library.routines.values()
     )
     return InlineKeyboardMarkup(rows)

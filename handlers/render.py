@@ -10,7 +10,7 @@ from bot.domain.run import Notice, RunStatus, SetRecord, SetStatus, Side
 from bot.media.catalog import Demo, RoutineSheet
 from bot.services.routines import RunView
 from content import Dose, Exercise, Library
-from handlers import captions, coach_screens, keyboards
+from handlers import captions, coach_screens, formats, keyboards
 from handlers.screen import Screen as Screen  # re-exported: handlers draw Screens
 from handlers.screen import fill as fill
 
@@ -59,7 +59,8 @@ def about(library: Library) -> Screen:
 def picker(library: Library, active: RunView | None) -> Screen:
     """Draw the routine picker, with a continue button when a run is in progress."""
     lines = "\n".join(
-        f"• <b>{escape(r.title)}</b> ({r.minutes} min): {escape(r.description)}"
+        f"• <b>{escape(r.title)}</b> ({escape(formats.minutes(library, r.minutes))}):"
+        f" {escape(r.description)}"
         for r in library.routines.values()
     )
     text = library.texts.picker.format(routines=lines)

@@ -12,6 +12,7 @@ from bot.domain.screening import Screening
 from bot.services.hip import HipPrompt
 from bot.services.settings import ReminderSettings
 from content import Library
+from handlers import formats
 from handlers.callback_data import (
     CallbackData,
     HipAnswer,
@@ -58,9 +59,7 @@ def hhmm(value: time) -> str:
 def when(library: Library, moment: datetime) -> str:
     """Return a local moment as e.g. 'Thu 26 Nov, 09:00'."""
     return library.texts.when_format.format(
-        day=library.texts.day_names[moment.weekday()],
-        date=f"{moment.day} {moment.strftime('%b')}",
-        time=hhmm(moment.time()),
+        date=formats.weekday_month_day(library, moment.date()), time=formats.clock(library, moment)
     )
 
 
@@ -70,7 +69,8 @@ def days_text(library: Library, days: frozenset[int]) -> str:
         return library.texts.days_workdays
     if days == EVERY_DAY:
         return library.texts.days_every
-    return ", ".join(library.texts.day_names[d] for d in sorted(days))
+    names = formats.day_names(library)
+    return ", ".join(names[d] for d in sorted(days))
 
 
 def next_text(library: Library, settings: ReminderSettings) -> str:
@@ -170,7 +170,7 @@ def days_picker(library: Library, settings: ReminderSettings) -> Screen:
     texts = library.texts
     toggles = [
         _button(("✅ " if day in settings.days else "▫️ ") + name, SetDays(str(day)))
-        for day, name in enumerate(texts.day_names)
+        for day, name in enumerate(formats.day_names(library))
     ]
     rows = [
         [_button(texts.btn_workdays, SetDays("w")), _button(texts.btn_every_day, SetDays("a"))],
@@ -186,7 +186,9 @@ def routine_picker(library: Library, settings: ReminderSettings) -> Screen:
         [
             _button(
                 ("✅ " if routine.id == settings.routine_id else "")
-                + f"{routine.title} · {routine.minutes} min",
+                + library.texts.routine_button.format(
+                    title=routine.title, minutes=formats.minutes(library, routine.minutes)
+                ),
                 SetReminderRoutine(routine.id),
             )
         ]
@@ -233,9 +235,9 @@ def reminder(
     routine = library.routine(routine_id)
     text = fill(
         texts.reminder_text,
-        name=name or "there",
+        name=name or texts.name_fallback,
         routine=routine.title,
-        minutes=routine.minutes,
+        minutes=formats.minutes(library, routine.minutes, long=True),
         streak=reminder_streak(library, streak),
     )
     if first:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html import escape
 
 from bot.domain.history import PainAnswer
 from bot.domain.pain import HipToday
@@ -10,13 +11,13 @@ from bot.domain.run import RunStatus, SetStatus
 from bot.domain.streak import DayMark, Mark, StreakSummary
 from bot.services.stats import HipCheck, HistoryView, Session, StreakView, WeekSummary
 from content import Library
+from handlers import formats
 from handlers.render import Screen, clip, fill
 
 
 def days(library: Library, n: int) -> str:
-    """Return '1 day' or 'N days'."""
-    template = library.texts.days_one if n == 1 else library.texts.days_many
-    return template.format(n=n)
+    """Return '1 day' or 'N days' (in the language's plural form)."""
+    return library.texts.days.pick(n).format(n=n)
 
 
 def marks_row(library: Library, marks: list[DayMark]) -> str:
@@ -74,22 +75,24 @@ def reminder_streak(library: Library, current: int) -> str:
 
 def milestone_screen(library: Library, reached: int) -> Screen:
     """Draw the celebration of a streak milestone."""
-    return Screen(library.texts.milestone.format(days=reached))
+    return Screen(library.texts.milestone.pick(reached).format(days=reached))
 
 
 def _calendar(library: Library, view: HistoryView) -> str:
     first = view.marks[0].day
     monday = first - timedelta(days=first.weekday())
     by_day = {mark.day: mark for mark in view.marks}
-    lines = []
+    rows = []
     while monday <= view.today:
         week = [by_day.get(monday + timedelta(days=i)) for i in range(7)]
         symbols = "".join(
             library.texts.mark_outside if m is None else marks_row(library, [m]) for m in week
         )
-        lines.append(f"<code>{monday.day:>2} {monday.strftime('%b')}</code> {symbols}")
+        rows.append((formats.month_day(library, monday), symbols))
         monday += timedelta(days=7)
-    header = "<code>      </code> " + " ".join(d[:2] for d in library.texts.day_names)
+    width = max((len(label) for label, _ in rows), default=0)
+    lines = [f"<code>{escape(label):>{width}}</code> {symbols}" for label, symbols in rows]
+    header = f"<code>{' ' * width}</code> " + " ".join(formats.day_letters(library))
     return "\n".join([header, *lines])
 
 
@@ -155,7 +158,7 @@ def _hip_line(library: Library, checks: tuple[HipCheck, ...]) -> str:
     days = ", ".join(
         fill(
             texts.history_hip_rest if check.rest_day else texts.history_hip_day,
-            date=f"{check.local_date.day} {check.local_date.strftime('%b')}",
+            date=formats.month_day(library, check.local_date),
             answer=words[check.answer],
         )
         for check in checks

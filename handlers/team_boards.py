@@ -10,6 +10,7 @@ boards left dirty (a failed edit, another process, a restart).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -96,6 +97,8 @@ async def _flush(context: CoachContext) -> None:
         schedule(app, post_id, chat_id, RETRY_SECONDS)
         return
     for days in edit.milestones:
+        # Within the group's limit too (it was recorded before the send: never twice).
+        await asyncio.sleep(edits.wait(edit.chat_id))
         await _celebrate(context, edit.chat_id, days)
 
 

@@ -29,14 +29,26 @@ async def team_sweep(context: CoachContext) -> None:
     assert job is not None and isinstance(job.data, ReminderPace)
     pace = job.data
     services = context.services
-    while pace.running():
-        claims = await services.teams.claim_due(pace.batch)
-        await send_team_claims(context.bot, services, pace, claims, context.application)
-        if len(claims) < pace.batch:
-            break
+    app = context.application
+    # Boards first: a long fan-out below must not keep them waiting (edits have their jobs).
     for post_id, chat_id in await services.teams.dirty_boards():
-        team_boards.schedule(context.application, post_id, chat_id)
+        team_boards.schedule(app, post_id, chat_id)
     await services.teams.clean_up()
+    # As the reminders' sweep: the next batch is claimed while one is being sent (at most two
+    # batches ahead of the sends), and the run ends with a claim that comes back short.
+    in_flight: list[asyncio.Future[None]] = []
+    try:
+        claims = await services.teams.claim_due(pace.batch)
+        while claims and pace.running():
+            sending = send_team_claims(context.bot, services, pace, claims, app)
+            in_flight.append(asyncio.ensure_future(sending))
+            if len(claims) < pace.batch:
+                break
+            if len(in_flight) > 1:
+                await in_flight.pop(0)
+            claims = await services.teams.claim_due(pace.batch)
+    finally:
+        await asyncio.gather(*in_flight)
 
 
 async def send_team_due(

@@ -16,6 +16,7 @@ from bot.domain.streak import Mark
 from bot.domain.teams import team_payload
 from bot.services.teams import Board, Summary, TeamView, Week
 from content import Library
+from handlers import formats
 from handlers.callback_data import (
     CallbackData,
     TeamDelete,
@@ -64,9 +65,9 @@ def routine_link(bot_username: str, routine_id: str) -> str:
     return create_deep_linked_url(bot_username, ROUTINE_PAYLOAD_PREFIX + routine_id)
 
 
-def _routine(library: Library, routine_id: str) -> tuple[str, int]:
+def _routine(library: Library, routine_id: str) -> tuple[str, str]:
     routine = library.routines.get(routine_id) or library.routine(library.default_routine)
-    return routine.title, routine.minutes
+    return routine.title, formats.minutes(library, routine.minutes)
 
 
 def setup(library: Library, team: TeamView) -> Screen:
@@ -152,7 +153,7 @@ def section(library: Library, team: TeamView, part: TeamSection) -> Screen:
                     ("✅ " if day in team.days else "▫️ ") + name,
                     TeamSet(t, TeamField.DAYS, str(day)),
                 )
-                for day, name in enumerate(texts.day_names)
+                for day, name in enumerate(formats.day_names(library))
             ]
             rows = [
                 *_rows(toggles, 4),
@@ -249,7 +250,7 @@ def weekly(library: Library, summary: Summary) -> Screen:
     texts = library.texts
     week = summary.summary
     text = fill(
-        texts.team_weekly,
+        texts.team_weekly.pick(week.required_days),
         team_days=len(week.team_days),
         required=week.required_days,
         streak=week.streak.current,
@@ -263,13 +264,13 @@ def weekly(library: Library, summary: Summary) -> Screen:
 
 def milestone(library: Library, days: int) -> Screen:
     """Draw the celebration of a team milestone."""
-    return Screen(fill(library.texts.team_milestone, days=days))
+    return Screen(fill(library.texts.team_milestone.pick(days), days=days))
 
 
 def week_grid(library: Library, week: Week) -> Screen:
     """Draw /board: the team's row and each member's for this week, the streak and the best."""
     texts = library.texts
-    header = " ".join(name[:2] for name in texts.day_names)
+    header = " ".join(formats.day_letters(library))
     team_marks = " ".join(
         "✅"
         if day.team_day
@@ -313,7 +314,7 @@ def joined(library: Library, team: TeamView) -> Screen:
     return Screen(
         fill(
             library.texts.team_joined,
-            team=team.title or "your team",
+            team=team.title or library.texts.team_fallback,
             time=hhmm(team.post_at),
             zone=team.timezone,
             days=days_text(library, team.days),
