@@ -36,7 +36,7 @@ async def start(person: SandboxPerson, routine_id: str) -> None:
         await person.press(T.btn_data_saver_on)
     await person.send("/routine")
     await start_routine(
-        person, T.routine_button.format(title=routine.title, minutes=routine.minutes)
+        person, T.routine_button.format(title=routine.title, minutes=f"{routine.minutes} min")
     )
 
 

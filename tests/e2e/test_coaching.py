@@ -16,7 +16,7 @@ LIB = library()
 T = LIB.texts
 DESK = LIB.routine("desk")
 SEATED = LIB.exercise("seated_ir")
-DESK_LABEL = T.routine_button.format(title=DESK.title, minutes=DESK.minutes)
+DESK_LABEL = T.routine_button.format(title=DESK.title, minutes=f"{DESK.minutes} min")
 MONDAY = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 
 
@@ -67,7 +67,7 @@ async def test_two_top_sessions_bring_the_offer_and_taking_it_moves_up(timed, cl
     await ada.send("/routine")
     await ada.press(DESK_LABEL)
     step = ada.last
-    offer = T.offer_up.format(count="15 reps", sessions=2)
+    offer = T.offer_up.pick(2).format(count="15 reps", sessions=2)
     assert offer in step.text, step.text
     assert step.button_texts[:2] == [T.btn_offer_up_take, T.btn_offer_up_decline]
     answer = await ada.press(T.btn_offer_up_take)
@@ -193,7 +193,7 @@ async def test_screening_yes_then_gentlest_versions_only(sandbox: Sandbox, db) -
         sets = (await session.scalars(select(SetLog))).all()
     assert row is not None and row.screening == "not_now" and not row.reminders_on
     assert row.next_reminder_at is None and sets == []
-    default = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
+    default = T.start_default_button.format(title=DESK.title, minutes=f"{DESK.minutes} min")
     welcome = bob.raw.bot_messages[0].message_id
     await bob.press(default, message_id=welcome)
     [asked] = [m for m in bob.raw.bot_messages if m.message_id == welcome]

@@ -53,7 +53,7 @@ async def test_a_routine_from_an_old_button_brings_back_no_reminders(sandbox: Sa
     welcome = next(m for m in ada.raw.bot_messages if m.text.startswith("Hi Ada"))
     await ada.send("/delete")
     await ada.press(T.btn_delete_yes)
-    start = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
+    start = T.start_default_button.format(title=DESK.title, minutes=f"{DESK.minutes} min")
     await ada.press(start, message_id=welcome.message_id)
     # Someone new again: the first-use screening comes first, and its No starts the routine.
     await ada.press(T.btn_screening_no)

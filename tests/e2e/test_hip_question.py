@@ -115,7 +115,10 @@ async def test_the_reminder_after_pain_asks_and_worse_offers_a_rest_day_that_kee
     reminder = ada.last
     assert reminder.text == (
         T.reminder_text.format(
-            name="P2101", routine=DESK.title, minutes=DESK.minutes, streak="🔥 Your streak: 1 day. "
+            name="P2101",
+            routine=DESK.title,
+            minutes=f"{DESK.minutes} minutes",
+            streak="🔥 Your streak: 1 day. ",
         )
         + FIRST_REMINDER_SAFETY  # the person's first reminder says the safety note
         + "\n\n🩹 After your last session you mentioned pain. "
@@ -150,7 +153,7 @@ async def test_the_reminder_after_pain_asks_and_worse_offers_a_rest_day_that_kee
     assert ada.last.message_id == again.message_id
     assert ada.last.text == (
         "🛌 Rest day: today is paused, so your streak stays safe, and no more reminders come "
-        "today. Next reminder: Wed 4 Mar, 09:00. Send /routine if you feel like moving anyway."
+        "today. Next reminder: Wed, Mar 4, 09:00. Send /routine if you feel like moving anyway."
     )
     assert ada.last.button_texts == []
     assert await pause_rows(db) == [(TUESDAY, TUESDAY)]
@@ -241,7 +244,7 @@ async def test_better_on_another_day_is_stored_and_history_export_and_delete_inc
     assert await hip_rows(db) == [(TUESDAY, "worse", True), (THURSDAY, "same", False)]
 
     await ada.send("/history")
-    assert "🩹 Hip check: 3 Mar worse (rest day), 5 Mar same" in ada.last.text
+    assert "🩹 Hip check: Mar 3 worse (rest day), Mar 5 same" in ada.last.text
     assert len(ada.last.html) <= 4096
 
     await ada.send("/export")

@@ -22,7 +22,7 @@ T = LIB.texts
 
 def routine_label(routine_id: str) -> str:
     routine = LIB.routine(routine_id)
-    return T.routine_button.format(title=routine.title, minutes=routine.minutes)
+    return T.routine_button.format(title=routine.title, minutes=f"{routine.minutes} min")
 
 
 def sha_of(path: Path) -> str:

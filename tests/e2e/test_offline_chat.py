@@ -30,7 +30,10 @@ def test_offline_chat_completes_a_routine(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "No TELEGRAM_BOT_TOKEN set: starting the offline chat" in done.stderr
-    assert f"[1] {T.routine_button.format(title=DESK.title, minutes=DESK.minutes)}" in done.stdout
+    assert (
+        f"[1] {T.routine_button.format(title=DESK.title, minutes=f'{DESK.minutes} min')}"
+        in done.stdout
+    )
     assert f"🎉 {DESK.title}: done!" in done.stdout
     assert f"{steps} sets done, 0 skipped." in done.stdout
     assert (tmp_path / "data" / "mobility-coach.db").exists(), "the log is kept in SQLite"

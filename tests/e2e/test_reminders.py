@@ -115,7 +115,7 @@ async def test_reminder_message_and_start_now_opens_the_routine_in_place(timed, 
     reminder = ada.last
     # The person's first reminder: the safety note comes with it (the coaching issue).
     assert reminder.text == (
-        T.reminder_text.format(name="P801", routine=DESK.title, minutes=DESK.minutes, streak="")
+        T.reminder_text.format(name="P801", routine=DESK.title, minutes=f"{DESK.minutes} minutes", streak="")
         + FIRST_REMINDER_SAFETY
     )
     assert reminder.button_texts == [
@@ -151,7 +151,7 @@ async def test_snooze_and_not_today(timed, clock, db) -> None:
     assert answer.text == T.ans_reminder_handled
     answer = await ada.press(T.btn_not_today)
     assert answer.text == T.ans_not_today
-    assert ada.last.text.startswith("🚫 Not today. Next reminder: Tue 3 Mar, 09:00.")
+    assert ada.last.text.startswith("🚫 Not today. Next reminder: Tue, Mar 3, 09:00.")
     clock.advance(hours=10)
     assert await sweep(timed) == 0
     clock.now = datetime(2026, 3, 3, 8, 0, 1, tzinfo=UTC)
@@ -202,7 +202,7 @@ async def test_pause_and_resume(timed, clock, db) -> None:
     clock.now = datetime(2026, 3, 6, 6, 0, tzinfo=UTC)  # Friday 07:00
     await ada.send("/pause 10")
     await ada.send("/resume")
-    assert ada.last.text.startswith("Welcome back! Next reminder: Fri 6 Mar, 09:00.")
+    assert ada.last.text.startswith("Welcome back! Next reminder: Fri, Mar 6, 09:00.")
     clock.now = datetime(2026, 3, 6, 8, 0, 5, tzinfo=UTC)
     assert await sweep(timed) == 1
     async with db() as session:

@@ -20,7 +20,7 @@ DESK = LIB.routine("desk")
 
 def routine_label(routine_id: str) -> str:
     routine = LIB.routine(routine_id)
-    return T.routine_button.format(title=routine.title, minutes=routine.minutes)
+    return T.routine_button.format(title=routine.title, minutes=f"{routine.minutes} min")
 
 
 def done_label(exercise_id: str, level: int = 0) -> str:
@@ -72,7 +72,7 @@ async def test_start_welcomes_with_safety_note_and_next_steps(sandbox: Sandbox, 
     assert welcome.text.startswith("Hi Ada!")
     assert onboarding.text.startswith("One more thing: when should I nudge you?")
     assert LIB.guide.safety in welcome.text
-    default = T.start_default_button.format(title=DESK.title, minutes=DESK.minutes)
+    default = T.start_default_button.format(title=DESK.title, minutes=f"{DESK.minutes} min")
     assert welcome.button_texts == [default, T.pick_routine_button, T.about_button]
     private = sandbox.double.my_commands({"type": "all_private_chats"})
     assert [c["command"] for c in private] == list(T.menu)

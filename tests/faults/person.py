@@ -21,7 +21,7 @@ from handlers.callback_data import RunButton, parse
 LIB: Library = library()
 T = LIB.texts
 DESK = LIB.routine("desk")
-DESK_LABEL = T.routine_button.format(title=DESK.title, minutes=DESK.minutes)
+DESK_LABEL = T.routine_button.format(title=DESK.title, minutes=f"{DESK.minutes} min")
 DONE_PREFIX = T.btn_done.split("{", 1)[0]
 CONTINUE_PREFIX = T.picker_continue.split("{", 1)[0]
 FINISHED_PREFIX = f"🎉 {DESK.title}: done!"
