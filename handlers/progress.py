@@ -63,7 +63,8 @@ async def progress_command(update: Update, context: CoachContext) -> None:
         today=data.today,
         sessions_per_day=data.sessions_per_day,
         levels=levels,
-        title=library.texts.progress_title,
+        words=library.texts.progress_chart,
+        locale=library.language,
         checkups=[
             CheckupMark(
                 past.local_date, past.score, checkups.max_score, band_name(library, past.band)
