@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the contact sheet (one key frame per exercise and version) there",
     )
     media.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    media.add_argument(
+        "--language",
+        action="append",
+        dest="languages",
+        metavar="LANG",
+        help="only this language's pictures (repeatable; default: every language)",
+    )
     return parser
 
 
@@ -79,10 +86,16 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     from bot.media.catalog import MediaCatalog, render_missing
     from bot.media.sheet import save_png
     from content import library
+    from content.i18n import LANGUAGES
 
+    languages = args.languages or list(LANGUAGES)
+    unknown = sorted(set(languages) - set(LANGUAGES))
+    if unknown:
+        print(f"unknown language(s): {', '.join(unknown)}; known: {', '.join(LANGUAGES)}")
+        return 2
     catalog = MediaCatalog(library(), args.directory or settings.media_dir)
-    written = render_missing(catalog, max(1, args.workers))
-    total = len(catalog.pictures())
+    written = render_missing(catalog, max(1, args.workers), languages)
+    total = sum(len(catalog.pictures(language)) for language in languages)
     print(f"{len(written)} rendered, {total - len(written)} already there, in {catalog.directory}")
     if args.sheet is not None:
         save_png(catalog.contact_sheet(), args.sheet)

@@ -47,6 +47,7 @@ from bot.services.teams import TeamService
 from bot.telegram_bot import CoachBot
 from bot.update_processor import PerChatUpdateProcessor
 from content import Library, library
+from content.i18n import LANGUAGES, SOURCE, telegram_language_code
 from handlers import reminders as reminder_handlers
 from handlers import team_posts
 from handlers.context import BotData, CoachApplication, CoachContext
@@ -192,26 +193,52 @@ async def _post_init(
     services = app.bot_data.services
     # Render what is missing in the background (worker threads); a step that needs an
     # animation before then renders it on the spot.
-    app.bot_data.media_warmup = asyncio.create_task(_warm(services.catalog), name="render-media")
+    # English, and the other languages people here read.
+    languages = list(dict.fromkeys([SOURCE, *await people.languages_in_use()]))
+    app.bot_data.media_warmup = asyncio.create_task(
+        _warm(services.catalog, languages), name="render-media"
+    )
     if reminders:
         # Announce this sender before its first sweep, so the others shrink their share.
         await services.operations.heartbeat(services.reminders.worker, role)
         schedule_sweep(app, settings, role)
-    # The personal commands in private chats, the team's in groups.
-    await app.bot.set_my_commands(
-        [BotCommand(command, description) for command, description in lib.texts.menu.items()],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
-    await app.bot.set_my_commands(
-        [BotCommand(command, text) for command, text in lib.texts.group_menu.items()],
-        scope=BotCommandScopeAllGroupChats(),
-    )
+    await _introduce(app, lib)
     logger.info("bot ready as @%s", app.bot.username)
 
 
-async def _warm(catalog: MediaCatalog) -> None:
+async def _introduce(app: CoachApplication, english: Library) -> None:
+    """Register the command menus and the bot's descriptions, in every language.
+
+    The personal commands in private chats, the team's in groups. English is the default
+    (no language_code): Telegram shows it to everyone whose app is in a language we lack.
+    """
+    calls = []
+    for language in LANGUAGES:
+        lib = english if language == SOURCE else library(language)
+        code = "" if language == SOURCE else telegram_language_code(language)
+        texts = lib.texts
+        calls += [
+            app.bot.set_my_commands(
+                [BotCommand(command, text) for command, text in texts.menu.items()],
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=code or None,
+            ),
+            app.bot.set_my_commands(
+                [BotCommand(command, text) for command, text in texts.group_menu.items()],
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=code or None,
+            ),
+            app.bot.set_my_description(texts.bot_description, language_code=code or None),
+            app.bot.set_my_short_description(
+                texts.bot_short_description, language_code=code or None
+            ),
+        ]
+    await asyncio.gather(*calls)
+
+
+async def _warm(catalog: MediaCatalog, languages: list[str]) -> None:
     try:
-        rendered = await catalog.warm()
+        rendered = await catalog.warm(languages)
     except Exception:  # a broken render must not stop the bot: steps fall back to text
         logger.exception("rendering the exercise animations failed")
         return

@@ -69,6 +69,11 @@ def language_of(code: str | None) -> str:
     return by_lower.get(base, SOURCE)
 
 
+def telegram_language_code(language: str) -> str:
+    """Return the ISO 639-1 code Telegram's per-language settings take ('pt_BR' -> 'pt')."""
+    return language.split("_", 1)[0].lower()
+
+
 # --- walking the models -------------------------------------------------------------------
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -18,6 +20,7 @@ from handlers import (
     data_rights,
     errors,
     groups,
+    languages,
     progress,
     reminders,
     settings,
@@ -46,6 +49,7 @@ PRIVATE_COMMANDS = {
     "pause": settings.pause_command,
     "resume": settings.resume_command,
     "leave": teams.leave_in_private,
+    "language": languages.language_command,
 }
 # Team mode's commands in a group (handlers/teams.py); any other command there gets the
 # pointer to the private chat.
@@ -58,6 +62,8 @@ GROUP_COMMANDS = {
 
 def register(app: CoachApplication) -> None:
     """Add the handlers; PTB tries them in order and the first match in a group wins."""
+    # Before everything (group -1): which language this update is answered in.
+    app.add_handler(TypeHandler(Update, languages.resolve), group=-1)
     # Known commands first: they must win over the catch-alls below.
     for command, callback in PRIVATE_COMMANDS.items():
         app.add_handler(CommandHandler(command, callback, filters=PRIVATE))

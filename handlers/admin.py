@@ -18,7 +18,7 @@ async def stats_command(update: Update, context: CoachContext) -> None:
         return
     stats = await context.services.operations.stats()
     deliveries = ", ".join(f"{status} {n}" for status, n in sorted(stats.deliveries_day.items()))
-    text = context.services.library.texts.admin_stats.format(
+    text = context.library.texts.admin_stats.format(
         people=stats.people,
         blocked=stats.blocked,
         active=stats.active_week,

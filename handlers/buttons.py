@@ -6,7 +6,17 @@ import logging
 
 from telegram import Update
 
-from handlers import checkup, coach, data_rights, reminders, render, routine, settings, teams
+from handlers import (
+    checkup,
+    coach,
+    data_rights,
+    languages,
+    reminders,
+    render,
+    routine,
+    settings,
+    teams,
+)
 from handlers.callback_data import (
     CallbackDataError,
     CheckupAccept,
@@ -27,6 +37,7 @@ from handlers.callback_data import (
     ScreeningAnswer,
     SetDataSaver,
     SetDays,
+    SetLanguage,
     SetReminderRoutine,
     SetReminders,
     SetTime,
@@ -56,7 +67,7 @@ async def on_button(update: Update, context: CoachContext) -> None:
     """Route a button press; every path answers the query exactly once."""
     query = update.callback_query
     assert query is not None
-    texts = context.services.library.texts
+    texts = context.library.texts
     ref = person_ref(update)
     try:
         data = parse(query.data)
@@ -79,13 +90,15 @@ async def on_button(update: Update, context: CoachContext) -> None:
         return
 
     match data:
+        case SetLanguage():
+            await languages.on_language_button(update, context, data)
         case ShowPicker():
             await answer(query)
             active = await context.services.routines.active(ref)
-            await reply(update, render.picker(context.services.library, active))
+            await reply(update, render.picker(context.library, active))
         case ShowAbout():
             await answer(query)
-            await reply(update, render.about(context.services.library))
+            await reply(update, render.about(context.library))
         case StartRoutine(routine_id):
             await routine.start_routine(update, query, context, routine_id)
         case StartHere(routine_id):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.pain import HipToday
+from content.i18n import LANGUAGES
 
 VERSION = "1"
 MAX_BYTES = 64
@@ -280,9 +281,17 @@ class ExtraSet:
     take: bool
 
 
+@dataclass(frozen=True)
+class SetLanguage:
+    """Speak this language from now on (a /language button)."""
+
+    language: str
+
+
 class TeamSection(enum.StrEnum):
     """Views of a team's setup message."""
 
+    LANGUAGE = "l"
     MAIN = "m"
     TIME = "t"
     ZONE = "z"
@@ -300,6 +309,7 @@ class TeamField(enum.StrEnum):
     ROUTINE = "r"
     GOAL = "g"  # '0' the default, or a number of members (base 36)
     RANKING = "k"  # '1' or '0'
+    LANGUAGE = "l"  # a language of content/i18n.py LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -378,6 +388,7 @@ CallbackData = (
     | TeamSet
     | TeamLeave
     | TeamDelete
+    | SetLanguage
 )
 _SCREENING = re.compile(r"^(yes|no|gentle|not_now)$")
 _PAIN = re.compile(r"^[nsx]$")
@@ -484,6 +495,8 @@ def pack(data: CallbackData) -> str:
             fields = ["tl", _b36(team_id)]
         case TeamDelete(team_id, yes):
             fields = ["tx", _b36(team_id), "y" if yes else "n"]
+        case SetLanguage(language):
+            fields = ["lg", language]
     packed = ":".join([VERSION, *fields])
     if len(packed.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {packed!r}")
@@ -565,6 +578,7 @@ _TEAM_VALUE = {
     TeamField.ROUTINE: _ROUTINE_ID,
     TeamField.GOAL: _BASE36,
     TeamField.RANKING: re.compile(r"^[01]$"),
+    TeamField.LANGUAGE: re.compile(r"^[a-z]{2}(_[A-Z]{2})?$"),
 }
 
 
@@ -583,7 +597,9 @@ def _parse_team(kind: str, fields: list[str]) -> CallbackData | None:
             return TeamLeave(_int(team))
         case "tx", [team, ("y" | "n") as yes]:
             return TeamDelete(_int(team), yes == "y")
-        case (("tj" | "tv" | "ts" | "tl" | "tx"), _):
+        case "lg", [language] if language in LANGUAGES:
+            return SetLanguage(language)
+        case (("tj" | "tv" | "ts" | "tl" | "tx" | "lg"), _):
             raise CallbackDataError(f"malformed {kind!r} data")
     return None
 

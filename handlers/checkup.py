@@ -41,7 +41,7 @@ async def checkup_command(update: Update, context: CoachContext) -> None:
     ref = person_ref(update)
     if ref is None:
         return
-    library = context.services.library
+    library = context.library
     view = await context.services.checkup.start(ref)
     if view is None:
         await reply(update, no_data(library))
@@ -56,7 +56,7 @@ async def on_checkup_button(
     ref = person_ref(update)
     assert ref is not None
     services = context.services
-    library = services.library
+    library = context.library
     texts = library.texts
     result: CheckupPress
     match data:

@@ -38,7 +38,7 @@ async def on_screening(
     data: ScreeningAnswer | ShowScreening,
 ) -> None:
     """Walk the screening question: yes leads to the caution, any final answer is stored."""
-    library = context.services.library
+    library = context.library
     if isinstance(data, ShowScreening):
         await answer(query)
         await edit(query, coach_screens.screening_question(library, ""))
@@ -74,7 +74,7 @@ async def on_offer(
     query: CallbackQuery, context: CoachContext, ref: PersonRef, data: CoachOffer | FineAgain
 ) -> None:
     """Take or decline an offered version, or say the hip is fine again; redraw the step."""
-    texts = context.services.library.texts
+    texts = context.library.texts
     coach = context.services.coach
     if isinstance(data, FineAgain):
         result = await coach.fine_again(ref, data.run_id, data.version)
@@ -88,7 +88,7 @@ async def on_offer(
 async def _redraw_step(
     query: CallbackQuery, context: CoachContext, result: CoachAnswer, done: str
 ) -> None:
-    library = context.services.library
+    library = context.library
     texts = library.texts
     if result.verdict is Answered.SAVED and result.view is not None:
         await answer(query, done)
@@ -109,7 +109,7 @@ async def on_check_in(
     query: CallbackQuery, context: CoachContext, ref: PersonRef, data: PainCheck | PainWhere
 ) -> None:
     """Store the check-in: Some or Sharp ask which exercise; then say what follows."""
-    library = context.services.library
+    library = context.library
     texts = library.texts
     pain = coach_screens.PAIN_LETTERS[data.answer]
     exercise_id: str | None = None
@@ -139,7 +139,7 @@ async def on_extra_set(
     query: CallbackQuery, context: CoachContext, ref: PersonRef, data: ExtraSet
 ) -> None:
     """Take or decline the extra set on the side behind; redraw the summary."""
-    texts = context.services.library.texts
+    texts = context.library.texts
     result = await context.services.coach.extra_set(ref, data.run_id, data.take)
     if result.verdict is not Answered.SAVED or result.view is None:
         await answer(query, _refusal(texts.ans_foreign, texts.ans_coach_stale, result))
@@ -156,7 +156,7 @@ async def _redraw_summary(
     part: coach_screens.CoachPart | None,
 ) -> None:
     """Redraw a run's summary with its streak line and the coach's part as it now stands."""
-    library = context.services.library
+    library = context.library
     streak = await context.services.stats.streak(ref)
     line = stats_screens.summary_streak_line(library, streak.summary) if streak else ""
     screen = render.summary(library, view, streak_line=line, coach=part)

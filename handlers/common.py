@@ -20,6 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.services.people import PersonRef
+from content.i18n import language_of
 from handlers.render import Screen
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,12 @@ def person_ref(update: Update) -> PersonRef | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return None
-    return PersonRef(telegram_id=user.id, chat_id=chat.id, first_name=user.first_name or "")
+    return PersonRef(
+        telegram_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name or "",
+        language=language_of(user.language_code),
+    )
 
 
 def is_not_modified(error: BadRequest) -> bool:

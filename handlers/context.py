@@ -9,8 +9,11 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.flood import FloodWatch
 from bot.services import Services
+from content import Library, library
+from content.i18n import SOURCE
 from handlers.board_edits import BoardEdits
 from handlers.group_notices import GroupNotices
+from handlers.language_cache import LanguageCache
 from handlers.team_admins import AdminCache
 
 
@@ -26,6 +29,8 @@ class BotData:
         # Team mode: each group's board edits and pacing, and who is an admin where.
         self.team_boards = BoardEdits()
         self.team_admins = AdminCache()
+        # Who speaks which language (people by user id, teams by chat id), briefly remembered.
+        self.languages = LanguageCache()
         # Renders missing exercise animations after start (bot/app.py); cancelled at shutdown.
         self.media_warmup: asyncio.Task[None] | None = None
 
@@ -33,7 +38,19 @@ class BotData:
 class CoachContext(
     CallbackContext[ExtBot[None], dict[object, object], dict[object, object], BotData]
 ):
-    """CallbackContext with typed access to the services."""
+    """CallbackContext with typed access to the services and the chat's language.
+
+    language is set for each update before any handler runs (handlers/languages.py resolve):
+    the person's in a private chat, the team's in a group. A job's context stays English;
+    jobs take the language of what they send (a reminder's person, a team post's team).
+    """
+
+    language: str = SOURCE
+
+    @property
+    def library(self) -> Library:
+        """Return the content in this update's language (texts, exercises, routines)."""
+        return library(self.language)
 
     @property
     def services(self) -> Services:

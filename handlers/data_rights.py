@@ -16,7 +16,7 @@ async def export_command(update: Update, context: CoachContext) -> None:
     chat = update.effective_chat
     if ref is None or chat is None:
         return
-    texts = context.services.library.texts
+    texts = context.library.texts
     export = await context.services.data_rights.export(ref)
     if export is None:
         await reply(update, Screen(texts.export_nothing))
@@ -38,7 +38,7 @@ async def delete_command(update: Update, context: CoachContext) -> None:
     ref = person_ref(update)
     if ref is None:
         return
-    texts = context.services.library.texts
+    texts = context.library.texts
     yes = pack(ConfirmDelete(True, ref.telegram_id))
     no = pack(ConfirmDelete(False, ref.telegram_id))
     keyboard = InlineKeyboardMarkup(
@@ -58,7 +58,7 @@ async def on_confirm_delete(
     """Delete everything (yes) or nothing (no), and say which."""
     ref = person_ref(update)
     assert ref is not None
-    texts = context.services.library.texts
+    texts = context.library.texts
     if data.asker is None:
         await answer(query, texts.ans_delete_again)
         return

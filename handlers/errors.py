@@ -29,7 +29,7 @@ async def on_error(update: object, context: CoachContext) -> None:
         return
     services = context.bot_data.services
     # The library is there even when the services are not (a fault during start-up).
-    apology = (services.library if services else library()).texts.error_apology
+    apology = (context.library if services else library()).texts.error_apology
     try:
         if update.callback_query is not None:
             # The query may already be answered; Telegram then refuses, which is fine.

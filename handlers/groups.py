@@ -36,7 +36,7 @@ async def private_only(update: Update, context: CoachContext) -> None:
         return
     if not context.bot_data.group_notices.take(chat.id):
         return
-    texts = context.services.library.texts
+    texts = context.library.texts
     link = create_deep_linked_url(context.bot.username, DEEP_LINK_PAYLOAD)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(texts.btn_open_private, url=link)]])
     await reply(update, Screen(texts.group_private_only, keyboard))

@@ -223,7 +223,7 @@ async def _move_to_text(
     if sent is None:
         return False
     await services.routines.attach_message(view.run_id, sent.message_id)
-    await retire(context, message.chat.id, message.message_id, services.library.texts.moved_below)
+    await retire(context, message.chat.id, message.message_id, context.library.texts.moved_below)
     return True
 
 

@@ -22,9 +22,9 @@ async def streak_command(update: Update, context: CoachContext) -> None:
         return
     view = await context.services.stats.streak(ref)
     if view is None:
-        await reply(update, no_data(context.services.library))
+        await reply(update, no_data(context.library))
         return
-    await reply(update, stats_screens.streak_screen(context.services.library, view))
+    await reply(update, stats_screens.streak_screen(context.library, view))
 
 
 async def history_command(update: Update, context: CoachContext) -> None:
@@ -34,9 +34,9 @@ async def history_command(update: Update, context: CoachContext) -> None:
         return
     view = await context.services.stats.history(ref)
     if view is None:
-        await reply(update, no_data(context.services.library))
+        await reply(update, no_data(context.library))
         return
-    await reply(update, stats_screens.history_screen(context.services.library, view))
+    await reply(update, stats_screens.history_screen(context.library, view))
 
 
 async def progress_command(update: Update, context: CoachContext) -> None:
@@ -45,7 +45,7 @@ async def progress_command(update: Update, context: CoachContext) -> None:
     chat = update.effective_chat
     if ref is None or chat is None:
         return
-    library = context.services.library
+    library = context.library
     data = await context.services.stats.progress(ref)
     checkups = await context.services.checkup.status(ref)
     if data is None or checkups is None:

@@ -11,6 +11,7 @@ from aiolimiter import AsyncLimiter
 from telegram import Bot, CallbackQuery, ChatMember, Update
 from telegram.constants import ChatType
 
+import content
 from bot.flood import FloodWatch
 from bot.services import Services
 from bot.services.hip import HipPrompt
@@ -165,11 +166,12 @@ async def send_claims(
 
 async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) -> None:
     reminders = services.reminders
+    library = content.library(claim.language)
     if claim.week is not None:
-        screen = stats_screens.weekly_screen(services.library, claim.week)
+        screen = stats_screens.weekly_screen(library, claim.week)
     else:
         screen = screens.reminder(
-            services.library,
+            library,
             name=claim.first_name,
             routine_id=claim.routine_id,
             delivery_id=claim.delivery_id,
@@ -203,7 +205,7 @@ async def on_snooze(
     ref = person_ref(update)
     assert ref is not None
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     if isinstance(data, Snooze):
         if data.minutes not in screens.SNOOZE_MINUTES:
             await answer(query, texts.ans_invalid)
@@ -226,11 +228,11 @@ async def on_snooze(
                 await answer(query, fill(texts.ans_snoozed, time=until))
                 await edit(
                     query,
-                    screens.reminder_snoozed(services.library, settings.routine_id, result.until),
+                    screens.reminder_snoozed(context.library, settings.routine_id, result.until),
                 )
             else:
                 await answer(query, texts.ans_not_today)
-                await edit(query, screens.reminder_dismissed(services.library, settings))
+                await edit(query, screens.reminder_dismissed(context.library, settings))
 
 
 async def on_hip(
@@ -240,7 +242,7 @@ async def on_hip(
     ref = person_ref(update)
     assert ref is not None
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     if isinstance(data, HipAnswer):
         result = await services.reminders.hip_answer(ref, data.delivery_id, data.answer)
     else:
@@ -258,7 +260,7 @@ async def on_hip(
             await answer(query, texts.ans_hip_saved)
             if result.open:
                 screen = screens.reminder(
-                    services.library,
+                    context.library,
                     name=result.first_name,
                     routine_id=result.routine_id,
                     delivery_id=data.delivery_id,
@@ -270,7 +272,7 @@ async def on_hip(
             settings = await services.settings.get(ref)
             assert settings is not None, "the reminder's person was found just now"
             await answer(query, texts.ans_rest_day)
-            await edit(query, screens.reminder_rest_day(services.library, settings))
+            await edit(query, screens.reminder_rest_day(context.library, settings))
 
 
 async def on_member_change(update: Update, context: CoachContext) -> None:

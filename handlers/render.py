@@ -145,7 +145,7 @@ def step(
         "",
         hint,
     ]
-    picture = None if view.data_saver else Demo(exercise.id, level, current.side)
+    picture = None if view.data_saver else Demo(exercise.id, level, current.side, library.language)
     if details:
         # Everything, the why included; the steps give way first if the coach's notes and
         # the first-run safety note leave no room.
@@ -240,7 +240,7 @@ def summary(
     # Under the picture, the list of exercises gives way (last first) if the whole is too long.
     body_lines = set(body.split("\n"))
     caption = captions.fit([(line, 1 if line in body_lines else 0) for line in text.split("\n")])
-    picture = None if view.data_saver else RoutineSheet(view.routine.id)
+    picture = None if view.data_saver else RoutineSheet(view.routine.id, library.language)
     return Screen(clip(text), keyboards.after_run_keyboard(library, rows), picture, caption)
 
 

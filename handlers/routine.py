@@ -40,8 +40,8 @@ async def start_routine(
     services = context.services
     ref = person_ref(update)
     assert ref is not None
-    if routine_id not in services.library.routines:
-        await answer(query, services.library.texts.ans_unknown_routine)
+    if routine_id not in context.library.routines:
+        await answer(query, context.library.texts.ans_unknown_routine)
         return
     started = await services.routines.start(ref, routine_id)
     view = started.view
@@ -49,12 +49,12 @@ async def start_routine(
         # The first-use screening comes first, in this message: its No starts the routine
         # here (one call each, as a start without the question costs).
         await answer(query)
-        await edit(query, coach_screens.screening_question(services.library, routine_id))
+        await edit(query, coach_screens.screening_question(context.library, routine_id))
         return
     if not started.is_new and view.message_id is not None:
-        await answer(query, services.library.texts.ans_already_started)
+        await answer(query, context.library.texts.ans_already_started)
         return
-    await answer(query, services.library.texts.ans_started)
+    await answer(query, context.library.texts.ans_started)
     await drop_keyboard(query)
     await _show_in_new_message(update, context, view)
 
@@ -68,7 +68,7 @@ async def start_from_link(
     view = started.view
     if view is None:
         # The first-use screening comes first; its No starts this routine.
-        await reply(update, coach_screens.screening_question(services.library, routine_id))
+        await reply(update, coach_screens.screening_question(context.library, routine_id))
         return
     await _show_in_new_message(update, context, view)
 
@@ -81,19 +81,19 @@ async def start_here(
     ref = person_ref(update)
     message = query.message
     assert ref is not None and isinstance(message, Message)
-    if routine_id not in services.library.routines:
-        await answer(query, services.library.texts.ans_unknown_routine)
+    if routine_id not in context.library.routines:
+        await answer(query, context.library.texts.ans_unknown_routine)
         return
     started = await services.routines.start(ref, routine_id)
     view = started.view
     if view is None:  # the first-use screening comes first, in the reminder's place
         await answer(query)
-        await edit(query, coach_screens.screening_question(services.library, routine_id, here=True))
+        await edit(query, coach_screens.screening_question(context.library, routine_id, here=True))
         return
     if not started.is_new and view.message_id is not None and view.message_id != message.message_id:
-        await answer(query, services.library.texts.ans_already_started)
+        await answer(query, context.library.texts.ans_already_started)
         return
-    await answer(query, services.library.texts.ans_started)
+    await answer(query, context.library.texts.ans_started)
     await open_here(query, context, view)
 
 
@@ -103,7 +103,7 @@ async def open_here(query: CallbackQuery, context: CoachContext, view: RunView) 
     message = query.message
     assert isinstance(message, Message)
     await services.routines.attach_message(view.run_id, message.message_id)
-    screen = render.step(services.library, view)
+    screen = render.step(context.library, view)
     await media.show_run(context, message, view, screen, opening=True)
 
 
@@ -119,7 +119,7 @@ async def continue_run(
     if result.verdict is not Verdict.UNCHANGED or view is None:
         await answer(query, _refusal(context, result))
         return
-    await answer(query, services.library.texts.ans_continue)
+    await answer(query, context.library.texts.ans_continue)
     await drop_keyboard(query)
     await _show_in_new_message(update, context, view)
 
@@ -128,14 +128,14 @@ async def _show_in_new_message(update: Update, context: CoachContext, view: RunV
     """Send the run as a new message and make it the one message the run edits."""
     services = context.services
     previous = view.message_id
-    message = await reply_run(update, context, render.step(services.library, view))
+    message = await reply_run(update, context, render.step(context.library, view))
     if message is None:
         return
     await services.routines.attach_message(view.run_id, message.message_id)
     chat = update.effective_chat
     if previous is not None and chat is not None and previous != message.message_id:
         # Leave a pointer in the old message instead of two live copies of one run.
-        await media.retire(context, chat.id, previous, services.library.texts.moved_below)
+        await media.retire(context, chat.id, previous, context.library.texts.moved_below)
 
 
 async def reply_run(update: Update, context: CoachContext, screen: render.Screen) -> Message | None:
@@ -151,7 +151,7 @@ async def run_button(
 ) -> None:
     """Apply a press on a run's message (Done, counts, Easier, Harder, Skip, Stop)."""
     services = context.services
-    library = services.library
+    library = context.library
     if data.press in (Press.COUNTS, Press.BACK, Press.STEPS):
         result = await services.routines.look(ref, data.run_id, data.version)
         if result.verdict is Verdict.UNCHANGED and result.view is not None:
@@ -189,7 +189,7 @@ async def run_button(
 
 async def redraw(message: Message, context: CoachContext, view: RunView) -> None:
     """Redraw a run's message as the run stands (an old button was pressed on it)."""
-    await media.show_run(context, message, view, render.step(context.services.library, view))
+    await media.show_run(context, message, view, render.step(context.library, view))
 
 
 async def _show(
@@ -202,7 +202,7 @@ async def _show(
 
 
 def _refusal(context: CoachContext, result: PressResult) -> str:
-    texts = context.services.library.texts
+    texts = context.library.texts
     return {
         Verdict.OVER: texts.ans_over,
         Verdict.FOREIGN: texts.ans_foreign,

@@ -31,7 +31,7 @@ def _argument(context: CoachContext) -> str:
 
 
 def _zone_sentence(context: CoachContext, template: str, settings: ReminderSettings) -> str:
-    library = context.services.library
+    library = context.library
     return fill(
         template,
         zone=settings.timezone,
@@ -47,9 +47,9 @@ async def settings_command(update: Update, context: CoachContext) -> None:
         return
     settings = await context.services.settings.get(ref)
     if settings is None:
-        await reply(update, no_data(context.services.library))
+        await reply(update, no_data(context.library))
         return
-    await reply(update, screens.settings_main(context.services.library, settings))
+    await reply(update, screens.settings_main(context.library, settings))
 
 
 async def timezone_command(update: Update, context: CoachContext) -> None:
@@ -57,7 +57,7 @@ async def timezone_command(update: Update, context: CoachContext) -> None:
     ref = person_ref(update)
     if ref is None:
         return
-    library = context.services.library
+    library = context.library
     text = _argument(context)
     if not text:
         await reply(update, screens.zone_picker(library, lead=library.texts.timezone_usage))
@@ -77,7 +77,7 @@ async def location(update: Update, context: CoachContext) -> None:
     message = update.effective_message
     if ref is None or message is None or message.location is None:
         return
-    library = context.services.library
+    library = context.library
     zone = zone_at(message.location.latitude, message.location.longitude)
     if zone is None or valid_zone(zone) is None:
         await reply(update, Screen(library.texts.location_unknown))
@@ -92,13 +92,13 @@ async def remind_command(update: Update, context: CoachContext) -> None:
     if ref is None:
         return
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     text = _argument(context)
     if not text:
         settings = await services.settings.get(ref)
         # Someone unknown sees the zone they would get; choosing a time then registers them.
         zone = settings.timezone if settings else services.people.default_timezone
-        picker = screens.time_picker(services.library, zone)
+        picker = screens.time_picker(context.library, zone)
         await reply(update, Screen(f"{texts.remind_usage}\n\n{picker.text}", picker.keyboard))
         return
     if text.lower() in ("off", "stop", "none"):
@@ -114,7 +114,7 @@ async def remind_command(update: Update, context: CoachContext) -> None:
 
 
 def _remind_sentence(context: CoachContext, settings: ReminderSettings) -> str:
-    library = context.services.library
+    library = context.library
     return fill(
         library.texts.remind_set,
         time=screens.hhmm(settings.remind_at),
@@ -128,7 +128,7 @@ async def pause_command(update: Update, context: CoachContext) -> None:
     ref = person_ref(update)
     if ref is None:
         return
-    texts = context.services.library.texts
+    texts = context.library.texts
     text = _argument(context)
     # isascii: "²" and "٣" are digits to str.isdigit, and int() refuses the first.
     if text and not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAUSE_DAYS):
@@ -144,7 +144,7 @@ async def resume_command(update: Update, context: CoachContext) -> None:
     ref = person_ref(update)
     if ref is None:
         return
-    library = context.services.library
+    library = context.library
     resumed = await context.services.settings.resume(ref)
     if resumed is None:
         await reply(update, no_data(library))
@@ -171,7 +171,7 @@ async def on_settings_button(
     ref = person_ref(update)
     assert ref is not None
     services = context.services
-    library = services.library
+    library = context.library
     settings = services.settings
     match data:
         case ShowSettings(section, onboarding):
@@ -241,7 +241,7 @@ async def on_settings_button(
 def _section(
     context: CoachContext, section: Section, current: ReminderSettings, onboarding: bool
 ) -> Screen:
-    library = context.services.library
+    library = context.library
     match section:
         case Section.ZONE:
             return screens.zone_picker(library, onboarding=onboarding)

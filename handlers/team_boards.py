@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application
 
+import content
+from content import Library
 from handlers import team_screens
 from handlers.board_edits import BoardEdits
 from handlers.common import is_not_modified
@@ -71,7 +73,9 @@ async def _flush(context: CoachContext) -> None:
             schedule(app, post_id, chat_id, (at - services.teams.now()).total_seconds())
         return
     edits.record(chat_id)
-    screen = team_screens.daily_post(services.library, edit.board, context.bot.username)
+    # A job: the language is the team's, not an update's.
+    library = content.library(edit.board.team.language)
+    screen = team_screens.daily_post(library, edit.board, context.bot.username)
     try:
         await context.bot.edit_message_text(
             screen.text, edit.chat_id, edit.message_id, reply_markup=screen.keyboard
@@ -99,14 +103,14 @@ async def _flush(context: CoachContext) -> None:
     for days in edit.milestones:
         # Within the group's limit too (it was recorded before the send: never twice).
         await asyncio.sleep(edits.wait(edit.chat_id))
-        await _celebrate(context, edit.chat_id, days)
+        await _celebrate(context, library, edit.chat_id, days)
 
 
-async def _celebrate(context: CoachContext, chat_id: int, days: int) -> None:
+async def _celebrate(context: CoachContext, library: Library, chat_id: int, days: int) -> None:
     """Post a team milestone once (it was recorded before the send: never twice)."""
     edits: BoardEdits = context.bot_data.team_boards
     edits.record(chat_id)
-    screen = team_screens.milestone(context.services.library, days)
+    screen = team_screens.milestone(library, days)
     try:
         await context.bot.send_message(chat_id, screen.text)
     except (BadRequest, Forbidden, NetworkError, RetryAfter) as error:

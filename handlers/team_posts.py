@@ -13,6 +13,7 @@ import logging
 from telegram import Bot
 from telegram.ext import Application
 
+import content
 from bot.services import Services
 from bot.services.teams import TeamClaim
 from handlers import team_boards, team_screens
@@ -93,7 +94,7 @@ async def _send(
     app: Application | None,  # type: ignore[type-arg]
 ) -> None:
     teams = services.teams
-    library = services.library
+    library = content.library(claim.language)
     if claim.summary is not None:
         screen = team_screens.weekly(library, claim.summary)
     else:

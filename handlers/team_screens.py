@@ -16,6 +16,7 @@ from bot.domain.streak import Mark
 from bot.domain.teams import team_payload
 from bot.services.teams import Board, Summary, TeamView, Week
 from content import Library
+from content.i18n import LANGUAGES
 from handlers import formats
 from handlers.callback_data import (
     CallbackData,
@@ -122,7 +123,8 @@ def _setup_keyboard(library: Library, team: TeamView) -> InlineKeyboardMarkup:
                 _button(
                     texts.btn_team_ranking,
                     TeamSet(t, TeamField.RANKING, "0" if team.ranking else "1"),
-                )
+                ),
+                _button(texts.btn_team_language, TeamMenu(t, TeamSection.LANGUAGE)),
             ],
         ]
     )
@@ -173,6 +175,17 @@ def section(library: Library, team: TeamView, part: TeamSection) -> Screen:
                 for routine in library.routines.values()
             ]
             return Screen(texts.team_pick_routine, InlineKeyboardMarkup([*_rows(buttons, 1), back]))
+        case TeamSection.LANGUAGE:
+            choices = [
+                _button(
+                    ("✅ " if code == team.language else "") + name,
+                    TeamSet(t, TeamField.LANGUAGE, code),
+                )
+                for code, name in LANGUAGES.items()
+            ]
+            return Screen(
+                texts.team_pick_language, InlineKeyboardMarkup([*_rows(choices, 1), back])
+            )
         case TeamSection.GOAL:
             buttons = [_button(texts.btn_team_goal_default, TeamSet(t, TeamField.GOAL, "0"))]
             buttons += [

@@ -25,11 +25,13 @@ from bot.services.teams import (
     set_active,
     set_days,
     set_goal,
+    set_language,
     set_ranking,
     set_routine,
     set_time,
     set_zone,
 )
+from content.i18n import LANGUAGES, language_of
 from handlers import team_boards, team_screens
 from handlers.callback_data import (
     TeamData,
@@ -75,20 +77,31 @@ async def team_command(update: Update, context: CoachContext) -> None:
     if message is None or chat is None or user is None:
         return
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     if not await is_admin(context, chat.id, user.id):
         await reply(update, Screen(texts.team_not_admin))
         return
     args = context.args or []
     if not args:
-        team, _ = await services.teams.setup(chat.id, chat.title or "", user.id)
+        team, _ = await services.teams.setup(
+            chat.id, chat.title or "", user.id, language_of(user.language_code)
+        )
+        _adopt(context, team)
         await _post_setup(update, context, team)
         return
     word, rest = args[0].lower(), args[1:]
     found = await services.teams.view(chat.id)
-    team = found or (await services.teams.setup(chat.id, chat.title or "", user.id))[0]
+    team = (
+        found
+        or (
+            await services.teams.setup(
+                chat.id, chat.title or "", user.id, language_of(user.language_code)
+            )
+        )[0]
+    )
+    _adopt(context, team)
     if word == "delete" and not rest:
-        await reply(update, team_screens.delete_question(services.library, team))
+        await reply(update, team_screens.delete_question(context.library, team))
         return
     try:
         change = _typed_change(word, rest)
@@ -100,6 +113,8 @@ async def team_command(update: Update, context: CoachContext) -> None:
         return
     try:
         changed = await services.teams.change(team.id, change)
+        if changed is not None:
+            _adopt(context, changed)
     except SettingError as error:
         await reply(update, Screen(fill(texts.team_bad_value, why=str(error))))
         return
@@ -111,6 +126,12 @@ async def team_command(update: Update, context: CoachContext) -> None:
         await _redraw_setup(context, changed)
         return
     await _post_setup(update, context, changed)
+
+
+def _adopt(context: CoachContext, team: TeamView) -> None:
+    """Answer in the team's language from now on (this update too), and remember it."""
+    context.bot_data.languages.put(team.chat_id, team.language)
+    context.language = team.language
 
 
 def _typed_change(word: str, rest: list[str]) -> TeamChange | None:
@@ -137,12 +158,17 @@ def _typed_change(word: str, rest: list[str]) -> TeamChange | None:
             return set_goal(int(value))
         case "ranking" if value.lower() in ("on", "off"):
             return set_ranking(value.lower() == "on")
+        case "language" if rest:
+            code = language_of(value)
+            if code == "en" and not value.lower().startswith("en"):
+                raise SettingError(f"{value[:20]} is not a language I speak")
+            return set_language(code, LANGUAGES)
     return None
 
 
 async def _post_setup(update: Update, context: CoachContext, team: TeamView) -> None:
     """Post the setup message (the latest one is the one the buttons redraw)."""
-    sent = await reply(update, team_screens.setup(context.services.library, team))
+    sent = await reply(update, team_screens.setup(context.library, team))
     if sent is not None:
         context.bot_data.team_boards.record(team.chat_id)
         await context.services.teams.remember_setup_message(team.id, sent.message_id)
@@ -154,7 +180,7 @@ async def _redraw_setup(context: CoachContext, team: TeamView) -> None:
     message_id = await services.teams.setup_message_of(team.id)
     if message_id is None:
         return
-    screen = team_screens.setup(services.library, team)
+    screen = team_screens.setup(context.library, team)
     try:
         await context.bot.edit_message_text(
             screen.text, team.chat_id, message_id, reply_markup=screen.keyboard
@@ -173,10 +199,10 @@ async def board_command(update: Update, context: CoachContext) -> None:
     services = context.services
     week = await services.teams.week(chat.id)
     if week is None:
-        await reply(update, Screen(services.library.texts.team_none))
+        await reply(update, Screen(context.library.texts.team_none))
         return
     context.bot_data.team_boards.record(chat.id)
-    await reply(update, team_screens.week_grid(services.library, week))
+    await reply(update, team_screens.week_grid(context.library, week))
 
 
 async def leave_in_group(update: Update, context: CoachContext) -> None:
@@ -185,7 +211,7 @@ async def leave_in_group(update: Update, context: CoachContext) -> None:
     if chat is None or user is None:
         return
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     team = await services.teams.view(chat.id)
     if team is None:
         await reply(update, Screen(texts.team_none))
@@ -208,7 +234,7 @@ async def leave_in_private(update: Update, context: CoachContext) -> None:
         return
     services = context.services
     teams = await services.teams.teams_of(user.id)
-    await reply(update, team_screens.leave_picker(services.library, teams))
+    await reply(update, team_screens.leave_picker(context.library, teams))
 
 
 async def start_with_payload(update: Update, context: CoachContext, ref: PersonRef) -> bool:
@@ -217,12 +243,12 @@ async def start_with_payload(update: Update, context: CoachContext, ref: PersonR
     if code is None:
         return False
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     result = await services.teams.join_by_code(code, ref)
     if result.verdict is JoinVerdict.NO_TEAM or result.team is None:
         await reply(update, Screen(texts.team_link_gone))
         return True
-    await reply(update, team_screens.joined(services.library, result.team))
+    await reply(update, team_screens.joined(context.library, result.team))
     await team_boards.refresh(context, result.posts)
     return True
 
@@ -235,7 +261,7 @@ async def on_team_button(
 ) -> None:
     """Route a team button: Join and the admins' setup buttons in the group, Leave in private."""
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         await answer(query, texts.ans_invalid)
@@ -263,7 +289,7 @@ async def on_team_button(
 
 async def _join(query: CallbackQuery, context: CoachContext, team_id: int, user_id: int) -> None:
     services = context.services
-    texts = services.library.texts
+    texts = context.library.texts
     result = await services.teams.join(team_id, user_id)
     match result.verdict:
         case JoinVerdict.NEEDS_START:
@@ -289,7 +315,7 @@ async def _admin_press(
     query: CallbackQuery, context: CoachContext, chat_id: int, data: TeamMenu | TeamSet | TeamDelete
 ) -> None:
     services = context.services
-    library = services.library
+    library = context.library
     texts = library.texts
     team = await services.teams.view(chat_id)
     if team is None or team.id != data.team_id:
@@ -302,6 +328,8 @@ async def _admin_press(
         case TeamSet(_, field, value):
             try:
                 changed = await services.teams.change(team.id, _button_change(field, value))
+                if changed is not None:
+                    _adopt(context, changed)
             except SettingError:
                 await answer(query, texts.ans_invalid)
                 return
@@ -337,6 +365,8 @@ def _button_change(field: TeamField, value: str) -> TeamChange:
             return set_goal(None if number == 0 else number)
         case TeamField.RANKING:
             return set_ranking(value == "1")
+        case TeamField.LANGUAGE:
+            return set_language(value, LANGUAGES)
 
 
 # --- the group and the bot ----------------------------------------------------------------
@@ -362,7 +392,7 @@ async def on_group_membership(update: Update, context: CoachContext) -> None:
         # Telegram sends the old group's migrate_to_chat_id first): say once what the bot does.
         context.bot_data.team_boards.record(chat_id)
         try:
-            await context.bot.send_message(chat_id, services.library.texts.team_hello)
+            await context.bot.send_message(chat_id, context.library.texts.team_hello)
         except (BadRequest, Forbidden, *TELEGRAM_FAULTS) as error:
             logger.info("no hello in chat %s: %r", chat_id, error)
 

@@ -120,6 +120,9 @@ class Person(Base):
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Data saver: exercise steps as text only, without the animations.
     data_saver: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The language the coach speaks to them (content/i18n.py LANGUAGES): from Telegram's
+    # language_code at first contact, then their /language choice.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class ExerciseLevel(Base):
@@ -343,6 +346,8 @@ class Team(Base):
     next_post_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     # The setup message in the group, edited as the admin changes settings.
     setup_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The language of the team's posts (the admin's at setup; changed in the setup message).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class TeamMember(Base):

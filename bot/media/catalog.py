@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,7 @@ from bot.media.draw import Style
 from bot.media.render import Animation, render_mp4
 from bot.media.sheet import Sheet, contact_sheet, render_sheet
 from content import LEVELS, Library
+from content import library as library_in
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Demo:
     exercise_id: str
     level: int
     side: Literal["left", "right"] | None
+    # The language of its words (the side label, the cues): each language has its own file.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class RoutineSheet:
     """The picture of a routine's moves, shown with the summary at the end of a run."""
 
     routine_id: str
+    language: str = "en"
 
 
 Picture = Demo | RoutineSheet
@@ -67,9 +72,15 @@ class MediaCatalog:
         # Hashing a demonstration is a JSON dump of its poses: once per picture per process.
         self._files: dict[Picture, MediaFile] = {}
 
+    def _in(self, language: str) -> Library:
+        """Return the library in a picture's language."""
+        if language == self._library.language:
+            return self._library
+        return library_in(language)
+
     def animation(self, demo: Demo) -> Animation:
         """Return the animation of a demonstration (its words from the library's texts)."""
-        library = self._library
+        library = self._in(demo.language)
         exercise = library.exercise(demo.exercise_id)
         naming = exercise.sides_for(demo.level)
         if demo.side is None or naming is None:
@@ -89,11 +100,13 @@ class MediaCatalog:
 
     def sheet(self, picture: RoutineSheet) -> Sheet:
         """Return the sheet of a routine: the standard version of each of its moves."""
-        routine = self._library.routine(picture.routine_id)
+        library = self._in(picture.language)
+        routine = library.routine(picture.routine_id)
         animations = tuple(
-            self.animation(Demo(e, 0, _first_side(self._library, e))) for e in routine.exercises
+            self.animation(Demo(e, 0, _first_side(library, e), picture.language))
+            for e in routine.exercises
         )
-        names = tuple(self._library.exercise(e).name for e in routine.exercises)
+        names = tuple(library.exercise(e).name for e in routine.exercises)
         return Sheet(routine.id, routine.title, animations, names)
 
     def contact_sheet(self) -> Image.Image:
@@ -116,21 +129,23 @@ class MediaCatalog:
             rows.append((exercise.name, versions))
         return contact_sheet(rows)
 
-    def demos(self) -> list[Demo]:
+    def demos(self, language: str = "en") -> list[Demo]:
         """Return every demonstration: each exercise, each version, each side it has."""
         out: list[Demo] = []
         for exercise in self._library.exercises.values():
             for level in LEVELS:
                 if exercise.dose_for(level).per_side:
-                    out.extend(Demo(exercise.id, level, side) for side in ("left", "right"))
+                    out.extend(
+                        Demo(exercise.id, level, side, language) for side in ("left", "right")
+                    )
                 else:
-                    out.append(Demo(exercise.id, level, None))
+                    out.append(Demo(exercise.id, level, None, language))
         return out
 
-    def pictures(self) -> list[Picture]:
-        """Return every picture the bot can show."""
-        sheets = [RoutineSheet(r) for r in self._library.routines]
-        return [*self.demos(), *sheets]
+    def pictures(self, language: str = "en") -> list[Picture]:
+        """Return every picture the bot can show in a language."""
+        sheets = [RoutineSheet(r, language) for r in self._library.routines]
+        return [*self.demos(language), *sheets]
 
     def file(self, picture: Picture) -> MediaFile:
         """Return where a picture's file is (or will be), without rendering it."""
@@ -170,13 +185,14 @@ class MediaCatalog:
         async with lock:
             return await asyncio.to_thread(self.render, picture)
 
-    async def warm(self) -> int:
-        """Render every missing picture, one at a time; return how many were rendered."""
+    async def warm(self, languages: Sequence[str] = ("en",)) -> int:
+        """Render every missing picture of these languages, one at a time; return how many."""
         rendered = 0
-        for picture in self.pictures():
-            if not self.file(picture).path.exists():
-                await self.ensure(picture)
-                rendered += 1
+        for language in languages:
+            for picture in self.pictures(language):
+                if not self.file(picture).path.exists():
+                    await self.ensure(picture)
+                    rendered += 1
         return rendered
 
 
@@ -186,18 +202,19 @@ def _first_side(library: Library, exercise_id: str) -> Literal["left"] | None:
 
 def _render_one(directory: str, picture: Picture) -> str:
     """Render one picture in a worker process (its own copy of the library)."""
-    from content import library
-
-    return str(MediaCatalog(library(), Path(directory)).render(picture).path)
+    return str(MediaCatalog(library_in(), Path(directory)).render(picture).path)
 
 
-def render_missing(catalog: MediaCatalog, workers: int = 1) -> list[Path]:
+def render_missing(
+    catalog: MediaCatalog, workers: int = 1, languages: Sequence[str] = ("en",)
+) -> list[Path]:
     """Render every picture not yet on disk, in worker processes; return the files written.
 
     For the `mobility-coach media` command and the test suite's shared cache: the bot itself
     renders in a thread (MediaCatalog.warm), one picture at a time, beside its work.
     """
-    missing = [p for p in catalog.pictures() if not catalog.file(p).path.exists()]
+    everything = [p for language in languages for p in catalog.pictures(language)]
+    missing = [p for p in everything if not catalog.file(p).path.exists()]
     if workers <= 1 or len(missing) <= 1:
         return [catalog.render(p).path for p in missing]
     from concurrent.futures import ProcessPoolExecutor

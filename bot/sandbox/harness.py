@@ -147,9 +147,16 @@ class Sandbox:
         assert services is not None
         return services
 
-    def person(self, user_id: int, first_name: str = "Ada") -> SandboxPerson:
-        """Return a person in a private chat whose every action waits for the bot's reply."""
-        return SandboxPerson(self, self.double.user(user_id, first_name))
+    def person(
+        self, user_id: int, first_name: str = "Ada", *, language_code: str = "en"
+    ) -> SandboxPerson:
+        """Return a person in a private chat whose every action waits for the bot's reply.
+
+        language_code: the language their Telegram app is in (made on first use).
+        """
+        return SandboxPerson(
+            self, self.double.user(user_id, first_name, language_code=language_code)
+        )
 
 
 class SandboxPerson:

@@ -21,6 +21,9 @@ class PersonRef:
     telegram_id: int
     chat_id: int
     first_name: str
+    # The language a new person starts in (from Telegram's language_code); a stored person's
+    # own choice wins over it.
+    language: str = "en"
 
 
 class PeopleService:
@@ -58,6 +61,24 @@ class PeopleService:
         async with self._units() as uow:
             return await self.find_in(uow, ref) is not None
 
+    async def language_of(self, telegram_id: int) -> str | None:
+        """Return the person's language, or None when nothing is stored about them."""
+        async with self._units() as uow:
+            return await uow.people.language_of(telegram_id)
+
+    async def set_language(self, ref: PersonRef, language: str) -> None:
+        """Store the language the person chose (registering someone new, without reminders)."""
+        async with self._units() as uow:
+            person = await self.join_in(uow, ref, reminders_on=False)
+            person.language = language
+            person.updated_at = self._clock()
+            await uow.commit()
+
+    async def languages_in_use(self) -> list[str]:
+        """Return the languages people use, most used first."""
+        async with self._units() as uow:
+            return await uow.people.languages_in_use()
+
     async def find_in(self, uow: UnitOfWork, ref: PersonRef) -> Person | None:
         """Return the person's row, or None when nothing is stored about them (writes nothing)."""
         return await uow.people.by_telegram_id(ref.telegram_id)
@@ -83,6 +104,7 @@ class PeopleService:
             timezone=self._default_timezone,
             now=now,
             reminders_on=reminders_on,
+            language=ref.language,
         )
         if created:
             # Defaults: 09:00 on workdays, in the default zone (changeable); on or off as asked.

@@ -55,6 +55,8 @@ class Claim:
     hip: HipPrompt = field(default_factory=HipPrompt)
     # The person's first daily reminder ever: it says the safety note.
     first: bool = False
+    # The language the person reads (content/i18n.py).
+    language: str = "en"
 
     @classmethod
     def of(
@@ -82,6 +84,7 @@ class Claim:
             kind,
             streak,
             week,
+            language=person.language,
         )
 
 

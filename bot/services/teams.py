@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -81,6 +81,7 @@ class TeamView:
     ranking: bool
     active: bool
     present: bool  # the bot is in the group
+    language: str = "en"  # of the team's posts
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class TeamClaim:
     day: date
     board: Board | None = None
     summary: Summary | None = None
+    language: str = "en"  # of the team's posts
 
 
 @dataclass(frozen=True)
@@ -196,9 +198,13 @@ class TeamService:
     # --- setup and settings -------------------------------------------------------------------
 
     async def setup(
-        self, chat_id: int, title: str, admin_telegram_id: int
+        self, chat_id: int, title: str, admin_telegram_id: int, admin_language: str = "en"
     ) -> tuple[TeamView, bool]:
-        """Return the group's team, creating it (in the admin's zone) on the first /team."""
+        """Return the group's team, creating it on the first /team.
+
+        It starts in the admin's zone and language: their stored ones if they use the bot,
+        else the default zone and the language of their Telegram app.
+        """
         now = self._clock()
         async with self._units() as uow:
             team = await uow.teams.by_chat(chat_id, lock=True)
@@ -210,6 +216,7 @@ class TeamService:
                     chat_id=chat_id,
                     title=title[:128],
                     timezone=admin.timezone if admin is not None else self._default_timezone,
+                    language=admin.language if admin is not None else admin_language,
                     post_at=time(11, 0),
                     days=days_to_mask(WORKDAYS),
                     routine_id="desk" if "desk" in self._routines else min(self._routines),
@@ -242,6 +249,12 @@ class TeamService:
             if team is not None:
                 team.setup_message_id = message_id
                 await uow.commit()
+
+    async def language_of(self, chat_id: int) -> str | None:
+        """Return the language of a group's team, if the group has one."""
+        async with self._units() as uow:
+            team = await uow.teams.by_chat(chat_id)
+            return None if team is None else team.language
 
     async def setup_message_of(self, team_id: int) -> int | None:
         """Return the team's latest setup message, if it is still in the team's chat."""
@@ -499,6 +512,7 @@ class TeamService:
             ranking=team.ranking,
             active=team.active,
             present=team.left_at is None,
+            language=team.language,
         )
 
     # --- the group and the bot ----------------------------------------------------------------
@@ -632,10 +646,18 @@ class TeamService:
             names = await uow.teams.first_names([m.member for m in summary.most_consistent])
             view = await self._view(uow, team, now)
             return TeamClaim(
-                post_id, team.id, team.chat_id, kind, day, summary=Summary(view, summary, names)
+                post_id,
+                team.id,
+                team.chat_id,
+                kind,
+                day,
+                summary=Summary(view, summary, names),
+                language=team.language,
             )
         board = await self._board(uow, team, day, now)
-        return TeamClaim(post_id, team.id, team.chat_id, kind, day, board=board)
+        return TeamClaim(
+            post_id, team.id, team.chat_id, kind, day, board=board, language=team.language
+        )
 
     async def _recover(self, uow: UnitOfWork, now: datetime, limit: int) -> list[TeamClaim]:
         """Settle post claims left by a stopped process (as the reminders do)."""
@@ -831,6 +853,17 @@ def set_ranking(on: bool) -> TeamChange:
 
     def change(team: Team) -> None:
         team.ranking = on
+
+    return change
+
+
+def set_language(language: str, known: Collection[str]) -> TeamChange:
+    """Return the change to the language of the team's posts (one of the known languages)."""
+    if language not in known:
+        raise SettingError(f"no language {language!r}")
+
+    def change(team: Team) -> None:
+        team.language = language
 
     return change
 

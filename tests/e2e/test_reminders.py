@@ -115,7 +115,9 @@ async def test_reminder_message_and_start_now_opens_the_routine_in_place(timed, 
     reminder = ada.last
     # The person's first reminder: the safety note comes with it (the coaching issue).
     assert reminder.text == (
-        T.reminder_text.format(name="P801", routine=DESK.title, minutes=f"{DESK.minutes} minutes", streak="")
+        T.reminder_text.format(
+            name="P801", routine=DESK.title, minutes=f"{DESK.minutes} minutes", streak=""
+        )
         + FIRST_REMINDER_SAFETY
     )
     assert reminder.button_texts == [

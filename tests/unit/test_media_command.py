@@ -17,7 +17,9 @@ def test_the_media_command_fills_a_folder_and_draws_the_sheet(
 ) -> None:
     """Run on the suite's filled cache: nothing to render, every file there, the sheet drawn."""
     sheet = tmp_path / "exercises.png"
-    code = main(["media", str(rendered_media), "--sheet", str(sheet), "--workers", "1"])
+    code = main(
+        ["media", str(rendered_media), "--sheet", str(sheet), "--workers", "1", "--language", "en"]
+    )
     assert code == 0
     out = capsys.readouterr().out
     catalog = MediaCatalog(library(), rendered_media)
@@ -28,3 +30,5 @@ def test_the_media_command_fills_a_folder_and_draws_the_sheet(
     assert all(catalog.file(p).path.exists() for p in pictures)
     with Image.open(sheet) as image:
         assert image.size[0] == 3 * 320  # easier, standard, harder side by side
+    assert main(["media", str(rendered_media), "--language", "xx"]) == 2
+    assert "unknown language(s): xx" in capsys.readouterr().out

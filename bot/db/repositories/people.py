@@ -34,6 +34,7 @@ class PeopleRepository:
         timezone: str,
         now: datetime,
         reminders_on: bool,
+        language: str = "en",
     ) -> tuple[Person, bool]:
         """Return the person for a Telegram user and whether the row is new.
 
@@ -58,6 +59,7 @@ class PeopleRepository:
                 created_at=now,
                 updated_at=now,
                 reminders_on=reminders_on,
+                language=language,
             )
             .on_conflict_do_nothing(index_elements=["telegram_id"])
             .returning(Person.id)
@@ -66,6 +68,19 @@ class PeopleRepository:
         person = await self.by_telegram_id(telegram_id)
         assert person is not None
         return person, created
+
+    async def language_of(self, telegram_id: int) -> str | None:
+        """Return the language a person chose (or was given at first contact), if known."""
+        return await self._session.scalar(
+            select(Person.language).where(Person.telegram_id == telegram_id)
+        )
+
+    async def languages_in_use(self) -> list[str]:
+        """Return the languages people use, most used first."""
+        rows = await self._session.execute(
+            select(Person.language, func.count()).group_by(Person.language)
+        )
+        return [language for language, _ in sorted(rows.all(), key=lambda row: -row[1])]
 
     async def due(self, now: datetime, limit: int) -> list[Person]:
         """Lock and return people whose next reminder is due, oldest first.

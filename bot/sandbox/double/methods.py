@@ -107,6 +107,8 @@ class BotApiMethods(TelegramState):
         self.webhook_last_error: tuple[int, str] | None = None
         self.throttled = 0
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+        # The bot's description and short description by language code ("" = the default).
+        self._descriptions: dict[tuple[str, str], str] = {}
         self._limits: FloodLimits | None = None
         self._last_poll_at: float | None = None
         self._poll_generation = 0
@@ -122,6 +124,10 @@ class BotApiMethods(TelegramState):
                 ("setMyCommands", self._set_my_commands),
                 ("getMyCommands", self._get_my_commands),
                 ("deleteMyCommands", self._delete_my_commands),
+                ("setMyDescription", self._set_my_description),
+                ("getMyDescription", self._get_my_description),
+                ("setMyShortDescription", self._set_my_short_description),
+                ("getMyShortDescription", self._get_my_short_description),
                 ("sendMessage", self._send_message),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -263,7 +269,39 @@ class BotApiMethods(TelegramState):
         scope = params.json("scope", "can't parse BotCommandScope JSON object")
         if scope is not None and not isinstance(scope, dict):
             raise bad_request("can't parse BotCommandScope JSON object")
-        return self._commands_key(scope, params.text("language_code") or "")
+        return self._commands_key(scope, _language_code(params))
+
+    # The bot's description (shown in an empty chat) and short description (its profile and
+    # shares), per language: Telegram keeps up to 512 and 120 characters.
+    async def _set_my_description(self, params: Params) -> bool:
+        return self._set_description(params, "description", 512)
+
+    async def _set_my_short_description(self, params: Params) -> bool:
+        return self._set_description(params, "short_description", 120)
+
+    async def _get_my_description(self, params: Params) -> JsonDict:
+        return {"description": self._description("description", _language_code(params))}
+
+    async def _get_my_short_description(self, params: Params) -> JsonDict:
+        text = self._description("short_description", _language_code(params))
+        return {"short_description": text}
+
+    def _set_description(self, params: Params, kind: str, limit: int) -> bool:
+        text = params.text(kind) or ""
+        if len(text) > limit:
+            raise bad_request(f"{kind} is too long")
+        key = (kind, _language_code(params))
+        if text:
+            self._descriptions[key] = text
+        else:
+            self._descriptions.pop(key, None)
+        return True
+
+    def _description(self, kind: str, language_code: str) -> str:
+        # As Telegram: a language without its own text gets the default one.
+        return self._descriptions.get((kind, language_code)) or self._descriptions.get(
+            (kind, ""), ""
+        )
 
     @staticmethod
     def _commands_key(scope: JsonDict | None, language_code: str) -> tuple[str, str]:
@@ -810,3 +848,11 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     return None
+
+
+def _language_code(params: Params) -> str:
+    """Return a call's language_code: empty, or two lower-case letters (ISO 639-1)."""
+    code = params.text("language_code") or ""
+    if code and not (len(code) == 2 and code.isascii() and code.isalpha() and code.islower()):
+        raise bad_request("LANGUAGE_CODE_INVALID")
+    return code

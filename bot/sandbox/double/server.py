@@ -401,6 +401,10 @@ class BotApiDouble(BotApiMethods):
         """Commands stored by setMyCommands for this scope and language."""
         return list(self._commands.get(self._commands_key(scope, language_code), []))
 
+    def my_description(self, language_code: str = "", *, short: bool = False) -> str:
+        """Return the description (or short description) a user with this language sees."""
+        return self._description("short_description" if short else "description", language_code)
+
     # ---------------------------------------------------------------- files
 
     @property
