@@ -7,7 +7,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from content.models import CountUnit, SideNaming
+from content.models import CountUnit, HoldUnit, SideNaming
 
 
 class _Frozen(BaseModel):
@@ -118,7 +118,7 @@ class Texts(_Frozen):
     no_equipment: str
     variation_line: str
     dose_line: str
-    hold_line: str
+    hold_lines: dict[HoldUnit, str]
     form_cue_line: str
     safety_cue_line: str
     next_hint: str
@@ -138,7 +138,7 @@ class Texts(_Frozen):
     summary_done_line: str
     side_count: str
     summary_skipped_line: str
-    summary_totals: str
+    summary_totals: Plural
     summary_nothing: str
     closing_finished: str
     closing_empty: str
@@ -273,7 +273,6 @@ class Texts(_Frozen):
     history_empty: str
     history_next: str
     progress_caption: str
-    progress_title: str
     weekly_summary: str
     weekly_moved: str
     weekly_moved_none: str
@@ -313,7 +312,7 @@ class Texts(_Frozen):
     team_setup_away: str
     team_setup_hint: str
     team_goal_default: str
-    team_goal_chosen: str
+    team_goal_chosen: Plural
     team_ranking_on: str
     team_ranking_off: str
     btn_team_join: str
@@ -335,7 +334,10 @@ class Texts(_Frozen):
     ans_team_not_admin: str
     ans_team_saved: str
     team_bad_command: str
-    team_bad_value: str
+    team_bad_time: str
+    team_bad_zone: str
+    team_bad_goal: str
+    team_bad_language: str
     team_off: str
     team_none: str
     team_delete_confirm: str

@@ -25,7 +25,7 @@ ROOT = LOCALES.parent.parent
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 _TAG = re.compile(r"</?[a-z]+>")
 _NUMBER = re.compile(r"\d+")
-_COMMAND = re.compile(r"(?<![\w/])/[a-z]+")
+_COMMAND = re.compile(r"(?<![\w/<])/[a-z]+")
 
 
 def po_path(language: str) -> Path:
@@ -80,6 +80,11 @@ def problems(language: str) -> list[str]:
     for message in catalog:
         if message.id:
             found.extend(f"{language}: {issue}" for issue in _message_problems(catalog, message))
+    # Babel's own checks, which `pybabel compile` runs (e.g. an English "% f" read as a
+    # python-format placeholder that the translation must keep).
+    for message, errors in catalog.check():
+        name = message.id if isinstance(message.id, str) else message.id[0]
+        found.extend(f"{language}: {name!r}: {error}" for error in errors)
     found.extend(_compiled_problems(language, catalog))
     return found
 

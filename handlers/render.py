@@ -28,7 +28,11 @@ def no_data(library: Library) -> Screen:
 
 def welcome(library: Library, first_name: str) -> Screen:
     """Draw /start: what the coach does, the safety note, how to begin."""
-    text = fill(library.texts.welcome, name=first_name or "there", safety=library.guide.safety)
+    text = fill(
+        library.texts.welcome,
+        name=first_name or library.texts.name_fallback,
+        safety=library.guide.safety,
+    )
     return Screen(clip(text), keyboards.welcome_keyboard(library))
 
 
@@ -71,9 +75,7 @@ def dose_text(library: Library, dose: Dose) -> str:
     """Return e.g. '10-12 reps · hold 2-3 seconds each time'."""
     text = library.texts.count_range(dose.unit, dose.min, dose.max)
     if dose.hold is not None:
-        hold = library.texts.hold_line.format(
-            min=dose.hold.min, max=dose.hold.max, unit=dose.hold.unit
-        )
+        hold = library.texts.hold_lines[dose.hold.unit].format(min=dose.hold.min, max=dose.hold.max)
         text += f" · {hold}"
     return text
 
@@ -231,7 +233,7 @@ def summary(
         )
         closing = texts.closing_stopped
     body = "\n".join(lines) if lines else texts.summary_nothing
-    totals = fill(texts.summary_totals, done=done_count, skipped=skipped_count)
+    totals = fill(texts.summary_totals.pick(done_count), done=done_count, skipped=skipped_count)
     streak = f"{streak_line}\n" if streak_line else ""
     text = f"{head}\n\n{body}\n\n{totals}\n{streak}\n{closing}"
     lines, rows = coach if coach is not None else coach_screens.checkin_part(library, view)

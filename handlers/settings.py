@@ -9,6 +9,7 @@ from telegram import CallbackQuery, Update
 from bot.domain.schedule import EVERY_DAY, WORKDAYS, parse_time
 from bot.domain.zones import valid_zone, zone_at
 from bot.services.settings import DEFAULT_PAUSE_DAYS, MAX_PAUSE_DAYS, ReminderSettings
+from handlers import formats
 from handlers import settings_screens as screens
 from handlers.callback_data import (
     KeepDefaults,
@@ -136,7 +137,15 @@ async def pause_command(update: Update, context: CoachContext) -> None:
         return
     settings = await context.services.settings.pause(ref, int(text or DEFAULT_PAUSE_DAYS))
     assert settings.paused_until is not None
-    await reply(update, Screen(fill(texts.pause_set, until=settings.paused_until.isoformat())))
+    await reply(
+        update,
+        Screen(
+            fill(
+                texts.pause_set,
+                until=formats.weekday_month_day(context.library, settings.paused_until),
+            )
+        ),
+    )
 
 
 async def resume_command(update: Update, context: CoachContext) -> None:

@@ -80,7 +80,11 @@ def next_text(library: Library, settings: ReminderSettings) -> str:
     if settings.blocked:
         parts.append(texts.blocked_line)
     if settings.paused_until is not None and settings.reminders_on:
-        parts.append(texts.paused_line.format(until=settings.paused_until.isoformat()))
+        parts.append(
+            texts.paused_line.format(
+                until=formats.weekday_month_day(library, settings.paused_until)
+            )
+        )
     if settings.next_local is not None:
         parts.append(texts.next_line.format(when=when(library, settings.next_local)))
     elif not parts:

@@ -78,7 +78,7 @@ def setup(library: Library, team: TeamView) -> Screen:
     goal = (
         fill(texts.team_goal_default, goal=team.goal_today)
         if team.goal is None
-        else fill(texts.team_goal_chosen, goal=team.goal)
+        else fill(texts.team_goal_chosen.pick(team.goal), goal=team.goal)
     )
     state = ""
     if not team.present:

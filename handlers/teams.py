@@ -106,7 +106,7 @@ async def team_command(update: Update, context: CoachContext) -> None:
     try:
         change = _typed_change(word, rest)
     except SettingError as error:
-        await reply(update, Screen(fill(texts.team_bad_value, why=str(error))))
+        await reply(update, Screen(_refusal(context, error)))
         return
     if change is None:
         await reply(update, Screen(texts.team_bad_command))
@@ -116,7 +116,7 @@ async def team_command(update: Update, context: CoachContext) -> None:
         if changed is not None:
             _adopt(context, changed)
     except SettingError as error:
-        await reply(update, Screen(fill(texts.team_bad_value, why=str(error))))
+        await reply(update, Screen(_refusal(context, error)))
         return
     if changed is None:
         await reply(update, Screen(texts.team_none))
@@ -126,6 +126,18 @@ async def team_command(update: Update, context: CoachContext) -> None:
         await _redraw_setup(context, changed)
         return
     await _post_setup(update, context, changed)
+
+
+def _refusal(context: CoachContext, error: SettingError) -> str:
+    """Return what to say about a setting that cannot be stored, in the group's language."""
+    texts = context.library.texts
+    said = {
+        "time": texts.team_bad_time,
+        "zone": texts.team_bad_zone,
+        "goal": texts.team_bad_goal,
+        "language": texts.team_bad_language,
+    }
+    return said.get(error.kind, texts.team_bad_command)
 
 
 def _adopt(context: CoachContext, team: TeamView) -> None:
@@ -143,25 +155,25 @@ def _typed_change(word: str, rest: list[str]) -> TeamChange | None:
         case "time" if rest:
             at = parse_time(value)
             if at is None:
-                raise SettingError(f"{value[:20]} is not a time like 11:30")
+                raise SettingError("time", f"{value[:20]} is not a time")
             return set_time(at.hour * 60 + at.minute)
         case "zone" if rest:
             zone = valid_zone(value)
             if zone is None:
-                raise SettingError(f"{value[:40]} is not a time zone like Europe/Berlin")
+                raise SettingError("zone", f"{value[:40]} is not a time zone")
             return set_zone(zone)
         case "goal" if rest:
             if value.lower() == "default":
                 return set_goal(None)
             if not value.isascii() or not value.isdigit():
-                raise SettingError(f"{value[:20]} is not a number of members")
+                raise SettingError("goal", f"{value[:20]} is not a number")
             return set_goal(int(value))
         case "ranking" if value.lower() in ("on", "off"):
             return set_ranking(value.lower() == "on")
         case "language" if rest:
             code = language_of(value)
             if code == "en" and not value.lower().startswith("en"):
-                raise SettingError(f"{value[:20]} is not a language I speak")
+                raise SettingError("language", f"{value[:20]} is not a language")
             return set_language(code, LANGUAGES)
     return None
 

@@ -164,7 +164,15 @@ class JoinResult:
 
 
 class SettingError(ValueError):
-    """A team setting that cannot be stored (a zone tzdata does not know, a goal out of range)."""
+    """A team setting that cannot be stored (a zone tzdata does not know, a goal out of range).
+
+    kind names the setting ("time", "zone", "goal", "language", "days", "routine"), so the
+    interface can say what is wrong in the group's language; the message is for the logs.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
 
 
 class TeamService:
@@ -272,7 +280,7 @@ class TeamService:
             was_active = team.active
             change(team)
             if team.routine_id not in self._routines:
-                raise SettingError(f"no routine {team.routine_id!r}")
+                raise SettingError("routine", f"no routine {team.routine_id!r}")
             today = local_date(now, ZoneInfo(team.timezone))
             if was_active and not team.active:
                 # Off: the days from today on neither count nor break the team streak.
@@ -791,7 +799,7 @@ def _reschedule(
 def set_time(minutes: int) -> TeamChange:
     """Return the change to a break time (minutes after midnight)."""
     if not 0 <= minutes < 24 * 60:
-        raise SettingError("a time of day is 00:00..23:59")
+        raise SettingError("time", "a time of day is 00:00..23:59")
 
     def change(team: Team) -> None:
         team.post_at = time(minutes // 60, minutes % 60)
@@ -802,7 +810,7 @@ def set_time(minutes: int) -> TeamChange:
 def set_zone(zone: str) -> TeamChange:
     """Return the change to a time zone (an area/city name tzdata knows, or UTC)."""
     if not is_accepted(zone):
-        raise SettingError(f"unknown time zone {zone!r}")
+        raise SettingError("zone", f"unknown time zone {zone!r}")
 
     def change(team: Team) -> None:
         team.timezone = zone
@@ -824,7 +832,7 @@ def set_days(choice: str) -> TeamChange:
                 team.days = days_to_mask(days)
 
     if choice not in ("w", "a") and not (len(choice) == 1 and "0" <= choice <= "6"):
-        raise SettingError(f"not a day choice: {choice!r}")
+        raise SettingError("days", f"not a day choice: {choice!r}")
     return change
 
 
@@ -840,7 +848,7 @@ def set_routine(routine_id: str) -> TeamChange:
 def set_goal(goal: int | None) -> TeamChange:
     """Return the change to the goal (None: the default, half of those who joined)."""
     if goal is not None and not 2 <= goal <= MAX_GOAL:
-        raise SettingError(f"a goal is 2..{MAX_GOAL} members")
+        raise SettingError("goal", f"a goal is 2..{MAX_GOAL} members")
 
     def change(team: Team) -> None:
         team.goal = goal
@@ -860,7 +868,7 @@ def set_ranking(on: bool) -> TeamChange:
 def set_language(language: str, known: Collection[str]) -> TeamChange:
     """Return the change to the language of the team's posts (one of the known languages)."""
     if language not in known:
-        raise SettingError(f"no language {language!r}")
+        raise SettingError("language", f"no language {language!r}")
 
     def change(team: Team) -> None:
         team.language = language
