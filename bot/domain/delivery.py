@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime, timedelta
 
 
 class DeliveryKind(enum.StrEnum):
@@ -27,3 +28,23 @@ class DeliveryStatus(enum.StrEnum):
     SKIPPED_DONE = "done"  # the person had already trained that local day
     SKIPPED_TEAM = "team"  # a team of theirs got its break post within the hour
     EXPIRED = "expired"  # a claim left by a stopped process, found after the grace
+
+
+def stale_claim_outcome(
+    status: DeliveryStatus, due_at: datetime, now: datetime, grace: timedelta
+) -> tuple[DeliveryStatus, str] | None:
+    """Return what a claim left by a stopped process becomes, or None: send it now.
+
+    Handed to Telegram already, it may have arrived: unknown, never resent. Found after the
+    grace, it is too late to be useful: expired. The same rule for reminders and team posts.
+    """
+    if status == DeliveryStatus.SENDING:
+        return DeliveryStatus.UNKNOWN, "the process stopped while sending; it may have arrived"
+    if now - due_at > grace:
+        return DeliveryStatus.EXPIRED, "claimed by a process that stopped; found too late to send"
+    return None
+
+
+def too_late(due: datetime, day: date, today: date, now: datetime, grace: timedelta) -> bool:
+    """Return whether a message due for a local day is skipped: past the grace or the day."""
+    return now - due > grace or today != day

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.db.models import Delivery, Person
 from bot.db.repositories.deliveries import NewDelivery
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from bot.domain.delivery import DeliveryKind, DeliveryStatus
+from bot.domain.delivery import DeliveryKind, DeliveryStatus, stale_claim_outcome, too_late
 from bot.domain.pain import HipToday
 from bot.domain.schedule import local_date, mask_to_days
 from bot.domain.streak import streak
@@ -278,9 +278,9 @@ class ReminderService:
         self, person: Person, due: datetime, day: date, seq: int, trained: list[date], now: datetime
     ) -> tuple[DeliveryStatus, str | None]:
         """Return whether a due reminder is sent, or skipped and why."""
-        if now - due > self._grace or (
-            seq == 0 and local_date(now, ZoneInfo(person.timezone)) != day
-        ):
+        # A snooze (seq > 0) may run past midnight; the day's reminder itself may not.
+        today = local_date(now, ZoneInfo(person.timezone)) if seq == 0 else day
+        if too_late(due, day, today, now, self._grace):
             return Status.SKIPPED_LATE, f"due {due.isoformat()}, bot back {now.isoformat()}"
         if day in trained:
             return Status.SKIPPED_DONE, None
@@ -331,13 +331,9 @@ class ReminderService:
         """Settle claims left by a stopped process: resend the unsent, record the unsure."""
         claims = []
         for delivery in await uow.deliveries.stale_claims(now - self._lease, limit):
-            if delivery.status == Status.SENDING:
-                delivery.status = Status.UNKNOWN
-                delivery.detail = "the process stopped while sending; it may have arrived"
-                continue
-            if now - delivery.due_at > self._grace:
-                delivery.status = Status.EXPIRED
-                delivery.detail = "claimed by a process that stopped; found too late to send"
+            settled = stale_claim_outcome(delivery.status, delivery.due_at, now, self._grace)
+            if settled is not None:
+                delivery.status, delivery.detail = settled
                 continue
             person = await uow.people.get(delivery.person_id)
             if person is None or person.blocked:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.db.models import Person, Team
 from bot.db.repositories.teams import NewTeamPost
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from bot.domain.delivery import DeliveryKind, DeliveryStatus
+from bot.domain.delivery import DeliveryKind, DeliveryStatus, stale_claim_outcome, too_late
 from bot.domain.schedule import (
     EVERY_DAY,
     WORKDAYS,
@@ -603,8 +603,8 @@ class TeamService:
                     due, day = team.next_post_at, team.next_post_day
                     if due is None or day is None or due > now:
                         break
-                    zone = ZoneInfo(team.timezone)
-                    late = now - due > self._grace or local_date(now, zone) != day
+                    today = local_date(now, ZoneInfo(team.timezone))
+                    late = too_late(due, day, today, now, self._grace)
                     status = Status.SKIPPED_LATE if late else Status.CLAIMED
                     detail = f"due {due.isoformat()}, bot back {now.isoformat()}" if late else None
                     rows.append(_post(team.id, DAILY, day, status, due, now, self.worker, detail))
@@ -671,13 +671,9 @@ class TeamService:
         """Settle post claims left by a stopped process (as the reminders do)."""
         claims = []
         for post in await uow.teams.stale_post_claims(now - self._lease, limit):
-            if post.status == Status.SENDING:
-                post.status = Status.UNKNOWN
-                post.detail = "the process stopped while sending; it may have arrived"
-                continue
-            if now - post.due_at > self._grace:
-                post.status = Status.EXPIRED
-                post.detail = "claimed by a process that stopped; found too late to send"
+            settled = stale_claim_outcome(post.status, post.due_at, now, self._grace)
+            if settled is not None:
+                post.status, post.detail = settled
                 continue
             team = await uow.teams.get(post.team_id)
             if team is None or team.left_at is not None or not team.active:

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.db.models import Person, Run
-from bot.domain.run import RunStatus
 from bot.sandbox.harness import Sandbox
 from content import library
 from content.i18n import LANGUAGES
@@ -17,6 +16,7 @@ from handlers import render, stats_screens
 from handlers.reminders import ReminderPace
 from handlers.team_posts import send_team_due
 from tests.e2e.helpers import reminders_in, sweep
+from tests.rows import finished_run
 
 EN, DE, ES, PT, RU = (library(code) for code in ("en", "de", "es", "pt_BR", "ru"))
 
@@ -135,24 +135,7 @@ async def add_days(db, person_id: int, today: date, first: int, last: int) -> No
     async with db.begin() as session:
         for back in range(first, last):
             day = today - timedelta(days=back)
-            at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10)
-            await session.execute(
-                insert(Run).values(
-                    person_id=person_id,
-                    routine_id="desk",
-                    plan="",
-                    status=RunStatus.FINISHED,
-                    step_index=6,
-                    version=6,
-                    chat_id=7301,
-                    timezone="Europe/Berlin",
-                    started_at=at,
-                    step_started_at=at,
-                    finished_at=at,
-                    local_date=day,
-                    sets_done=6,
-                )
-            )
+            await session.execute(insert(Run).values(finished_run(person_id, day, chat_id=7301)))
 
 
 async def test_a_team_speaks_its_own_language(timed, clock, db) -> None:

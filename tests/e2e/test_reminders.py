@@ -188,7 +188,7 @@ async def test_pause_and_resume(timed, clock, db) -> None:
     clock.now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # Monday
     ada = await join(timed, 804, "Europe/Berlin", "09:00", False)
     await ada.send("/pause 3")
-    assert ada.last.text == T.pause_set.format(until="2026-03-04")
+    assert ada.last.text == T.pause_set.format(until="Wed, Mar 4")
     await ada.send("/pause lots")
     assert ada.last.text == T.pause_bad
     for day in (2, 3, 4):

@@ -134,9 +134,9 @@ async def test_an_admin_sets_up_the_team_and_others_cannot(sandbox: Sandbox, db)
     # Typed settings, and bad ones refused with the reason and nothing changed.
     await gsend(sandbox, ana, "/team zone America/Sao_Paulo")
     await gsend(sandbox, ana, "/team goal 1")
-    assert "a goal is 2..50 members" in group.last_bot_message.text
+    assert group.last_bot_message.text == T.team_bad_goal
     await gsend(sandbox, ana, "/team zone Mars/Olympus")
-    assert "is not a time zone" in group.last_bot_message.text
+    assert group.last_bot_message.text == T.team_bad_zone
     await gsend(sandbox, ben, "/team off")
     assert group.last_bot_message.text == T.team_not_admin
     [team] = await teams(db)

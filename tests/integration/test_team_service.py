@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Person, Run, Team, TeamPost
 from bot.db.unit_of_work import units
-from bot.domain.run import RunStatus
 from bot.services.people import PeopleService, PersonRef
 from bot.services.teams import BOARD_GAP, TeamClaim, TeamService
 from tests.conftest import FakeClock
+from tests.rows import finished_run
 
 MONDAY = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 BREAK = datetime(2026, 3, 2, 10, 0, 1, tzinfo=UTC)  # 11:00 in Berlin
@@ -44,24 +44,7 @@ async def finish(sessions: async_sessionmaker[AsyncSession], telegram_id: int, d
     """Record a finished routine of the person on a local day (as a run that counts)."""
     async with sessions() as session:
         person_id = await session.scalar(select(Person.id).where(Person.telegram_id == telegram_id))
-        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9)
-        await session.execute(
-            insert(Run).values(
-                person_id=person_id,
-                routine_id="desk",
-                plan="",
-                status=RunStatus.FINISHED,
-                step_index=6,
-                version=6,
-                chat_id=telegram_id,
-                timezone="Europe/Berlin",
-                started_at=at,
-                step_started_at=at,
-                finished_at=at,
-                local_date=day,
-                sets_done=6,
-            )
-        )
+        await session.execute(insert(Run).values(finished_run(person_id, day, chat_id=telegram_id)))
         await session.commit()
 
 
