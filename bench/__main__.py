@@ -22,7 +22,7 @@ BENCHMARKS: tuple[tuple[str, int], ...] = (
     ("memory", 240),
     ("button_cost", 420),
     ("profile_buttons", 240),
-    ("reminder_fanout", 600),
+    ("reminder_fanout", 900),
     ("fairness", 420),
     ("media_cost", 480),
     ("team_fanout", 600),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.domain.run import plan_steps
 from bot.sandbox.double import BotApiDouble, ChatMessage, Person
 from content import library
+from handlers import formats
 
 # How often a waiting person looks at the chat; latencies come from the double's own
 # timestamps, so this only adds a little to each person's cycle, never to a latency.
@@ -63,7 +64,9 @@ def coach_scenario() -> Scenario:
     """/routine, the desk routine button, then Done on every step."""
     lib = library()
     desk = lib.routine("desk")
-    label = lib.texts.routine_button.format(title=desk.title, minutes=desk.minutes)
+    label = lib.texts.routine_button.format(
+        title=desk.title, minutes=formats.minutes(lib, desk.minutes)
+    )
     done = lib.texts.btn_done.split("{", 1)[0]
     return Scenario("coach", "/routine", (_exactly(label),) + (_starting(done),) * desk_steps())
 

@@ -75,6 +75,7 @@ from bot.domain.screening import Screening
 from bot.media.catalog import MediaCatalog, render_missing
 from bot.sandbox.double import BotApiDouble
 from content import LEVELS, library, load_library
+from handlers import formats
 
 PEOPLE = 10 if QUICK else 50
 WARMUP_PEOPLE = 5
@@ -128,7 +129,9 @@ def routine_scenario(routine_id: str) -> Scenario:
     """/routine, the routine's button, then Done on every step."""
     lib = library()
     routine = lib.routine(routine_id)
-    label = lib.texts.routine_button.format(title=routine.title, minutes=routine.minutes)
+    label = lib.texts.routine_button.format(
+        title=routine.title, minutes=formats.minutes(lib, routine.minutes)
+    )
     done = lib.texts.btn_done.split("{", 1)[0]
     steps = len(plan_steps(routine, lib.exercises))
 

@@ -162,7 +162,11 @@ async def _post_init(
     people = PeopleService(uow, clock, settings.default_timezone)
     routines = RoutineService(uow, lib, people, clock)
     reminder_service = ReminderService(
-        uow, clock, grace=timedelta(minutes=settings.reminder_grace_minutes)
+        uow,
+        clock,
+        grace=timedelta(minutes=settings.reminder_grace_minutes),
+        rate=settings.reminder_rate,
+        max_early=timedelta(seconds=settings.reminder_early_max_seconds),
     )
     app.bot_data.services = Services(
         engine=engine,

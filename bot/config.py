@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # processes; raise it only for a Bot API server with other limits.
     telegram_max_rate: float = Field(default=30.0, gt=0, le=1000)
     reminder_rate: float = Field(default=20.0, gt=0, le=1000)
+    # When many people chose the same minute, their reminders start this early at most, so
+    # the backlog is centred on the minute (bot/domain/early_start.py); 0 turns it off.
+    reminder_early_max_seconds: int = Field(default=180, ge=0, le=3600)
     sweep_interval_seconds: float = Field(default=2.0, ge=0.2, le=60)
     log_format: Literal["text", "json"] = "text"
     # Telegram user ids (comma-separated) who get the operator's /stats.

@@ -16,6 +16,7 @@ from bot.db.models import Delivery, Person
 from bot.db.repositories.deliveries import NewDelivery
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain.delivery import DeliveryKind, DeliveryStatus, stale_claim_outcome, too_late
+from bot.domain.early_start import release_until
 from bot.domain.pain import HipToday
 from bot.domain.schedule import local_date, mask_to_days
 from bot.domain.streak import streak
@@ -142,10 +143,15 @@ class ReminderService:
         grace: timedelta = timedelta(hours=2),
         lease: timedelta = timedelta(minutes=2),
         worker: str | None = None,
+        rate: float = 20.0,
+        max_early: timedelta = timedelta(0),
     ) -> None:
         self._units = units
         self._clock = clock
         self._grace = grace
+        # The reminders' total rate (all sending processes) and the early start's limit.
+        self._rate = rate
+        self._max_early = max_early
         # A claim older than this belongs to a process that stopped; sweeps claim only what
         # they send within seconds, so a live process never holds one this long.
         self._lease = lease
@@ -157,8 +163,12 @@ class ReminderService:
         claims: list[Claim] = []
         async with self._units() as uow:
             claims.extend(await self._recover(uow, now, limit))
-            people = await uow.people.due(now, limit - len(claims))
-            claims.extend(await self._claim_people(uow, people, now))
+            cutoff = now
+            if self._max_early > timedelta(0):
+                upcoming = await uow.people.upcoming(now, now + self._max_early)
+                cutoff = release_until(upcoming, now, self._rate, self._max_early)
+            people = await uow.people.due(cutoff, limit - len(claims))
+            claims.extend(await self._claim_people(uow, people, now, cutoff))
             claims = await self._with_hip(uow, claims)
             await uow.commit()
         return claims
@@ -187,7 +197,7 @@ class ReminderService:
         ]
 
     async def _claim_people(
-        self, uow: UnitOfWork, people: list[Person], now: datetime
+        self, uow: UnitOfWork, people: list[Person], now: datetime, cutoff: datetime
     ) -> list[Claim]:
         """Claim the due reminders of these locked people and move their schedules on.
 
@@ -213,9 +223,11 @@ class ReminderService:
             for _ in range(MAX_PASSES_PER_PERSON):
                 due = person.next_reminder_at
                 day = person.next_reminder_day
-                if due is None or due > now or day is None:
+                if due is None or due > cutoff or day is None:
                     break
                 seq = person.next_reminder_seq
+                if due > now and not self._may_start_early(person, day, seq, now):
+                    break  # it goes at its own minute
                 try:
                     status, detail = self._judge(person, due, day, seq, trained[person.id], now)
                     if status is Status.CLAIMED and seq == 0 and person.id in team_nudged:
@@ -273,6 +285,15 @@ class ReminderService:
             current = streak(trained[person.id], schedules[person.id], today).current
             claims.append(Claim.of(person, delivery_id, day, seq, recovered=False, streak=current))
         return claims
+
+    @staticmethod
+    def _may_start_early(person: Person, day: date, seq: int, now: datetime) -> bool:
+        """Return whether a reminder due soon may go now: the day's first, on its own day.
+
+        A snooze comes when it was asked for; and a reminder is never sent on another local
+        day than its own, which also keeps it after a pause that ends the day before.
+        """
+        return seq == 0 and local_date(now, ZoneInfo(person.timezone)) == day
 
     def _judge(
         self, person: Person, due: datetime, day: date, seq: int, trained: list[date], now: datetime

@@ -98,6 +98,19 @@ class PeopleRepository:
         )
         return list(rows.all())
 
+    async def upcoming(self, after: datetime, until: datetime) -> list[tuple[datetime, int]]:
+        """Return (instant, how many) of the reminders due after one instant up to another.
+
+        One range scan of the schedule's index, grouped: what early start needs to know.
+        """
+        rows = await self._session.execute(
+            select(Person.next_reminder_at, func.count())
+            .where(Person.next_reminder_at > after, Person.next_reminder_at <= until)
+            .group_by(Person.next_reminder_at)
+            .order_by(Person.next_reminder_at)
+        )
+        return [(due, int(count)) for due, count in rows.all() if due is not None]
+
     async def oldest_due(self, now: datetime) -> datetime | None:
         """Return the instant of the most overdue reminder, if any is due."""
         return await self._session.scalar(
