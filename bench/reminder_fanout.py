@@ -62,6 +62,10 @@ LEAD = timedelta(seconds=12)  # the due instant, after the load and the bot's st
 # Early start (REMINDER_EARLY_MAX_SECONDS, bot/domain/early_start.py): the main run gives the
 # bot room to start that early; the live runs keep it off (they time taps from the due instant).
 EARLY = int(os.environ.get("BENCH_REMINDER_EARLY", "180"))
+# Paid broadcasts: a crowd of PAID_PEOPLE with a budget that covers it, and one too small.
+PAID_PEOPLE = 5_000 if QUICK else 100_000
+PAID_LIMIT = 1000.0  # Telegram's paid broadcasts a second, enforced by the double
+SMALL_BUDGET_STARS = 50  # 500 paid messages
 
 
 def max_in_window(stamps: list[float], span: float = 1.0) -> int:
@@ -83,8 +87,9 @@ async def fanout(
     live: bool = False,
     tag: str = "fanout",
     early: int = 0,
+    stars: int = 0,
 ) -> dict[str, Any]:
-    """Run one fan-out; return its figures."""
+    """Run one fan-out; return its figures (stars: PAID_BROADCAST_STARS_PER_DAY)."""
     async with database("sqlite", workdir, migrated=True) as db:
         due_at = datetime.now(UTC) + LEAD + timedelta(seconds=early)
         crowd = Crowd(
@@ -98,7 +103,9 @@ async def fanout(
         )
         await load(db, crowd)
         async with BotApiDouble(token=TOKEN) as double:
-            double.enforce_limits(per_second=CEILING, per_chat_per_second=1)
+            double.enforce_limits(
+                per_second=CEILING, per_chat_per_second=1, paid_per_second=PAID_LIMIT
+            )
             chats = {FIRST_ID + i for i in range(people)}
             for chat_id in chats:
                 open_chat(double, chat_id, f"P{chat_id}")
@@ -107,6 +114,7 @@ async def fanout(
                 double,
                 REMINDER_RATE=f"{rate:g}",
                 REMINDER_EARLY_MAX_SECONDS=str(early),
+                PAID_BROADCAST_STARS_PER_DAY=str(stars),
                 DEFAULT_TIMEZONE="UTC",
                 LOG_LEVEL="INFO",
             )
@@ -124,9 +132,9 @@ async def fanout(
                 if due_at.timestamp() < time.time():
                     raise RuntimeError("the bot took longer to start than the lead time")
                 sent = _sent_counter(double)
-                budget = (
-                    LIVE_SECONDS + 60 if live else early + people / min(rate, CEILING) * 1.5 + 60
-                )
+                # Paid runs: allow for a bot far below the paid limit (the figure says how far).
+                per_second = 150.0 if stars else min(rate, CEILING)
+                budget = LIVE_SECONDS + 60 if live else early + people / per_second * 1.5 + 60
                 if live:
                     await asyncio.sleep(max(0.0, due_at.timestamp() - time.time() + 3))
                     live_load = await _live_taps(double, LIVE_SECONDS)
@@ -143,6 +151,9 @@ async def fanout(
                 await child.stop()
         figures = _figures(double, chats, due_at.timestamp(), rate, people)
         figures["early_setting_s"] = early
+        figures["stars_budget"] = stars
+        figures["paid_messages"] = double.paid_messages
+        figures["stars_spent"] = double.stars_spent
         figures["deliveries"] = await _delivery_statuses(db.url)
         if live_load is not None:
             timed, _ = latencies(double, live_load.actions)
@@ -304,12 +315,50 @@ def render(main_run: dict[str, Any], live: list[dict[str, Any]]) -> str:
     return text
 
 
+def render_paid(runs: list[dict[str, Any]]) -> str:
+    """Return the paid broadcasts' table."""
+    return table(
+        [
+            "people due",
+            "Stars a day",
+            "sent",
+            "paid",
+            "Stars spent",
+            "429s",
+            "sustained /s",
+            "|offset| p50 (s)",
+            "|offset| p95 (s)",
+            "last (s from the minute)",
+            "duplicates",
+            "missing",
+        ],
+        [
+            (
+                r["people"],
+                r["stars_budget"],
+                r["sent"],
+                r["paid_messages"],
+                r["stars_spent"],
+                r["throttled_429"],
+                r["sustained_per_s"],
+                r["offset_p50_s"],
+                r["offset_p95_s"],
+                r["last_after_due_s"],
+                r["duplicates"],
+                r["missing"],
+            )
+            for r in runs
+        ],
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reminder_fanout")
     parser.add_argument("--rate", type=float, default=RATE)
     parser.add_argument("--people", type=int, default=PEOPLE)
     parser.add_argument("--live-rates", default=f"20,{RATE:g}", help="live phase rates")
     parser.add_argument("--early", type=int, default=EARLY, help="REMINDER_EARLY_MAX_SECONDS")
+    parser.add_argument("--paid-people", type=int, default=PAID_PEOPLE, help="0: no paid runs")
     args = parser.parse_args()
     setup_logging()
     started = time.time()
@@ -321,6 +370,22 @@ async def main() -> None:
             f"  {main_run['sent']} sent, {main_run['throttled_429']} 429s, "
             f"{main_run['sustained_per_s']:.2f}/s, last after {main_run['last_after_due_s']:.0f} s"
         )
+        paid = []
+        if args.paid_people:
+            # A budget that covers the whole crowd (0.1 Star a message), then one too small.
+            for people, stars in (
+                (args.paid_people, args.paid_people),
+                (args.paid_people // 50, SMALL_BUDGET_STARS),
+            ):
+                say(f"paid broadcasts: {people} people, {stars} Stars a day ...")
+                run = await fanout(
+                    args.rate, people, workdir, early=args.early, stars=stars, tag=f"paid-{stars}"
+                )
+                say(
+                    f"  {run['sent']} sent ({run['paid_messages']} paid, {run['stars_spent']:g} "
+                    f"Stars), {run['throttled_429']} 429s, |offset| p95 {run['offset_p95_s']:.0f} s"
+                )
+                paid.append(run)
         live = []
         for raw in filter(None, args.live_rates.split(",")):
             rate = float(raw)
@@ -328,7 +393,16 @@ async def main() -> None:
             say(f"fan-out with live taps: REMINDER_RATE={rate:g}, {LIVE_SECONDS} s ...")
             live.append(await fanout(rate, people, workdir, live=True, tag=f"fanout-live-{rate:g}"))
     text = render(main_run, live)
-    await publish("reminder_fanout", text, started, ceiling=CEILING, main=main_run, live=live)
+    await publish(
+        "reminder_fanout",
+        text,
+        started,
+        ceiling=CEILING,
+        main=main_run,
+        live=live,
+        paid=paid,
+        paid_table=render_paid(paid) if paid else "",
+    )
 
 
 if __name__ == "__main__":

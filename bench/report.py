@@ -231,6 +231,44 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         "time, since their answers share the same 30/s (below): the default REMINDER_RATE is "
         "20.",
     )
+    paid = data.get("paid") or []
+    paid_goals: list[tuple[str, str, str]] = []
+    if paid:
+        big, small = paid[0], paid[-1]
+        fast = big["offset_p95_s"] <= 120 and big["duplicates"] == 0 and big["missing"] == 0
+        capped = small["paid_messages"] <= small["stars_budget"] * 10 and small["missing"] == 0
+        parts.append(
+            "Paid broadcasts (PAID_BROADCAST_STARS_PER_DAY): reminders beyond the free rate go "
+            "out with allow_paid_broadcast, on a paid grid of 900 a second "
+            "(handlers/paid_lane.py), "
+            "from a daily Stars budget reserved in the database by every process "
+            "(bot/services/paid_broadcast.py); the double enforces Telegram's 1,000 paid "
+            "messages a second and counts the Stars (0.1 each). The first run's budget covers "
+            "the crowd; the second's is too small, and the rest of its crowd waits for free "
+            "slots.\n\n" + str(data.get("paid_table", ""))
+        )
+        parts.append(
+            f"Goal: {big['people']:,} due at one minute with paid broadcasts on give p95 "
+            f"|offset| at most 120 s: {_verdict(fast)} (p95 {big['offset_p95_s']:.0f} s at "
+            f"{big['sustained_per_s']:.0f} sends a second; {big['paid_messages']:,} paid, "
+            f"{big['stars_spent']:g} Stars). The budget is a hard cap: {_verdict(capped)} "
+            f"({small['paid_messages']} paid of {small['stars_budget'] * 10} allowed by "
+            f"{small['stars_budget']} Stars, the other {small['sent'] - small['paid_messages']} "
+            "free)."
+        )
+        paid_goals = [
+            (
+                f"paid broadcasts: {big['people']:,} due at one minute, p95 |offset| at most 120 s",
+                f"p95 {big['offset_p95_s']:.0f} s, {big['sustained_per_s']:.0f}/s, "
+                f"{big['stars_spent']:g} Stars",
+                _verdict(fast),
+            ),
+            (
+                "paid broadcasts: a budget too small is a hard cap",
+                f"{small['paid_messages']} paid of {small['stars_budget'] * 10} allowed",
+                _verdict(capped),
+            ),
+        ]
     live = data.get("live") or []
     if live:
         lines = [
@@ -258,6 +296,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
             f"{main['duplicates']} duplicates, {main['throttled_429']} 429s",
             _verdict(punctual),
         ),
+        *paid_goals,
     ]
 
 

@@ -38,6 +38,7 @@ from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
 from bot.services.media import MediaService
 from bot.services.operations import OperationsService
+from bot.services.paid_broadcast import PaidBroadcastBudget
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
@@ -51,6 +52,7 @@ from content.i18n import LANGUAGES, SOURCE, telegram_language_code
 from handlers import reminders as reminder_handlers
 from handlers import team_posts
 from handlers.context import BotData, CoachApplication, CoachContext
+from handlers.paid_lane import PAID_RATE, PaidLane
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +163,14 @@ async def _post_init(
     uow = units(create_sessionmaker(engine))
     people = PeopleService(uow, clock, settings.default_timezone)
     routines = RoutineService(uow, lib, people, clock)
+    stars = settings.paid_broadcast_stars_per_day
+    paid_budget = PaidBroadcastBudget(uow, clock, stars) if stars else None
     reminder_service = ReminderService(
         uow,
         clock,
         grace=timedelta(minutes=settings.reminder_grace_minutes),
-        rate=settings.reminder_rate,
+        # Early start reckons with the rate the crowd will go at: the paid lane's too.
+        rate=settings.reminder_rate + (PAID_RATE if paid_budget else 0.0),
         max_early=timedelta(seconds=settings.reminder_early_max_seconds),
     )
     app.bot_data.services = Services(
@@ -193,6 +198,7 @@ async def _post_init(
             routines=frozenset(lib.routines),
         ),
         admin_ids=settings.admin_ids,
+        paid_budget=paid_budget,
     )
     services = app.bot_data.services
     # Render what is missing in the background (worker threads); a step that needs an
@@ -259,12 +265,15 @@ def schedule_sweep(app: CoachApplication, settings: Settings, role: str = "all")
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     interval = settings.sweep_interval_seconds
     # One pace for both sweeps: team posts and reminders share the reminders' rate.
+    services = app.bot_data.services
+    budget = services.paid_budget if services is not None else None
     pace = reminder_handlers.ReminderPace(
         settings.reminder_rate,
         interval,
         role,
         flood=app.bot_data.flood,
         running=lambda: app.running,
+        paid=PaidLane(budget, app.bot_data.flood) if budget is not None else None,
     )
     # One sweep at a time; a late one is dropped rather than run twice in a row.
     once = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # When many people chose the same minute, their reminders start this early at most, so
     # the backlog is centred on the minute (bot/domain/early_start.py); 0 turns it off.
     reminder_early_max_seconds: int = Field(default=180, ge=0, le=3600)
+    # Large deployments: reminders above the free rate may go out as paid broadcasts (up to
+    # Telegram's 1,000 a second, 0.1 Star each), at most this many Stars a UTC day; 0: never.
+    paid_broadcast_stars_per_day: int = Field(default=0, ge=0, le=10_000_000)
     sweep_interval_seconds: float = Field(default=2.0, ge=0.2, le=60)
     log_format: Literal["text", "json"] = "text"
     # Telegram user ids (comma-separated) who get the operator's /stats.

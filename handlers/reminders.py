@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable
 
 from aiolimiter import AsyncLimiter
@@ -21,46 +20,15 @@ from handlers import stats_screens, teams
 from handlers.callback_data import HipAnswer, NotToday, RestDay, Snooze
 from handlers.common import answer, edit, person_ref
 from handlers.context import CoachContext
+from handlers.paid_lane import PaidLane
 from handlers.render import fill
+from handlers.send_grid import SendGrid
 from handlers.sending import send_recorded
 
 logger = logging.getLogger(__name__)
 
-
-class SendGrid:
-    """Hands out send times on a fixed grid 1/rate apart, one caller at a time (FIFO).
-
-    Not aiolimiter: its buckets count from each wake-up, so every late wake-up (a busy event
-    loop) is lost for good and the rate sags a few percent below the setting; a deeper bucket
-    would make up for it with bursts. Here a wake-up that runs a little late keeps the grid
-    (the next send comes a little sooner); one later than half a slot (idle, a stall, a 429
-    wait) starts the grid afresh a full slot after the last send. So no one-second window
-    holds more than the rate plus a half, rounded up, and none right after a 429.
-    """
-
-    def __init__(self, rate: float, flood: FloodWatch) -> None:
-        self.interval = 1 / rate
-        self._flood = flood
-        self._next = 0.0
-        self._last = -math.inf
-        self._turn = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return at this caller's slot."""
-        async with self._turn:
-            loop = asyncio.get_running_loop()
-            # Telegram asked for a pause: the rate limiter holds every call until it ends;
-            # sending into it would only queue up a burst for the moment it ends. (A loop, as a
-            # 429 seen meanwhile extends the wait.)
-            while (pause := self._flood.wait_time()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(pause)
-            now = loop.time()
-            if self._next < now - self.interval / 2:
-                self._next = max(now, self._last + self.interval)
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-            self._last = loop.time()
-            self._next += self.interval
+# Outcomes in which Telegram surely delivered nothing (a time-out may have arrived).
+NOT_SENT = frozenset({"blocked", "released", "failed", "moved"})
 
 
 class ReminderPace:
@@ -68,6 +36,7 @@ class ReminderPace:
 
     The rest of the budget stays free for answers to people who are using the bot right now.
     With several sending processes the share is split between those alive (see `share`).
+    With a paid lane (PAID_BROADCAST_STARS_PER_DAY), sends beyond the free rate go paid.
     """
 
     def __init__(
@@ -78,9 +47,11 @@ class ReminderPace:
         *,
         flood: FloodWatch | None = None,
         running: Callable[[], bool] = lambda: True,
+        paid: PaidLane | None = None,
     ) -> None:
         self.total = per_second
         self.flood = flood or FloodWatch()
+        self.paid = paid
         # False once the application is stopping: no more claims, and claims not yet handed to
         # Telegram stay claimed, for post_shutdown to give back, instead of holding up the stop
         # (PTB's JobQueue waits for a running sweep) until a backlog is sent.
@@ -96,15 +67,31 @@ class ReminderPace:
             return
         self.senders = senders
         rate = self.total / senders
+        paid_rate = 0.0
+        if self.paid is not None:
+            self.paid.share(senders)
+            paid_rate = self.paid.total / senders
         # Reminders are marked as being sent at most about a second ahead of their send, so
         # the sends keep flowing while a claim holds the database (SQLite: the write lock).
-        self.limiter = AsyncLimiter(rate, 1)
+        self.limiter = AsyncLimiter(rate + paid_rate, 1)
         # The send itself waits for its slot on an even grid, so at most about `rate` land in
         # any one-second window. Anything burstier draws 429s: Telegram answers the 31st send
         # in a second with one, and the rate limiter then holds every call of the bot.
         self.gate = SendGrid(rate, self.flood)
         # Claim only what can be sent before the next sweep, so claims never go stale.
-        self.batch = max(1, int(rate * self.interval))
+        self.batch = max(1, int((rate + paid_rate) * self.interval))
+
+    async def slot(self) -> bool:
+        """Wait for a send's slot; return True when it is a paid one.
+
+        A free slot when the reminders' grid has one now; else a paid one while the day's
+        budget lasts; else the next free slot.
+        """
+        if self.paid is not None and self.gate.ready_in() > 0 and await self.paid.take():
+            await self.paid.grid.wait()
+            return True
+        await self.gate.wait()
+        return False
 
 
 async def sweep(context: CoachContext) -> None:
@@ -131,6 +118,8 @@ async def sweep(context: CoachContext) -> None:
             claims = await _claim(services, pace)
     finally:
         await asyncio.gather(*in_flight)
+        if pace.paid is not None:
+            await pace.paid.settle()
 
 
 async def _claim(services: Services, pace: ReminderPace) -> list[Claim]:
@@ -183,18 +172,25 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
         if not pace.running():
             return
         await reminders.mark_sending(claim.delivery_id)
-        await pace.gate.wait()
+        paid = await pace.slot()
 
         async def closed() -> None:
             logger.info("person %s blocked the bot; reminders off", claim.person_id)
             await reminders.mark_blocked(claim.delivery_id)
 
         outcome = await send_recorded(
-            lambda: bot.send_message(claim.chat_id, screen.text, reply_markup=screen.keyboard),
+            lambda: bot.send_message(
+                claim.chat_id,
+                screen.text,
+                reply_markup=screen.keyboard,
+                allow_paid_broadcast=True if paid else None,
+            ),
             reminders,
             claim.delivery_id,
             closed=closed,
         )
+        if paid and outcome in NOT_SENT and pace.paid is not None:
+            pace.paid.unused()  # refused for sure: Telegram charges for what it delivered only
         services.metrics.reminders.labels(status=outcome).inc()
 
 

@@ -420,6 +420,19 @@ class TeamMilestone(Base):
     celebrated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PaidBroadcastDay(Base):
+    """Paid broadcasts sent (or reserved) on one UTC day: the Stars budget, shared by processes.
+
+    Each message sent with allow_paid_broadcast costs 0.1 Telegram Star; a process reserves a
+    few at a time from here (bot/services/paid_broadcast.py), never beyond the day's budget.
+    """
+
+    __tablename__ = "paid_broadcasts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class ProcessedUpdate(Base):
     """A webhook update that was handled to the end; Telegram may deliver one twice."""
 

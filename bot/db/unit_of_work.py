@@ -26,6 +26,7 @@ from bot.db.repositories.levels import LevelRepository
 from bot.db.repositories.media import MediaFileRepository
 from bot.db.repositories.milestones import MilestoneRepository
 from bot.db.repositories.operations import ProcessedUpdateRepository, WorkerRepository, ping
+from bot.db.repositories.paid import PaidBroadcastRepository
 from bot.db.repositories.pauses import PauseRepository
 from bot.db.repositories.people import PeopleRepository
 from bot.db.repositories.personal import PersonalDataRepository
@@ -52,6 +53,7 @@ class UnitOfWork:
     checkups: CheckupRepository
     media: MediaFileRepository
     teams: TeamRepository
+    paid: PaidBroadcastRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.checkups = CheckupRepository(session)
         self.media = MediaFileRepository(session)
         self.teams = TeamRepository(session)
+        self.paid = PaidBroadcastRepository(session)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from bot.services.coach import CoachService
 from bot.services.data_rights import DataRightsService
 from bot.services.media import MediaService
 from bot.services.operations import OperationsService
+from bot.services.paid_broadcast import PaidBroadcastBudget
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
 from bot.services.routines import RoutineService
@@ -42,3 +43,5 @@ class Services:
     catalog: MediaCatalog
     teams: TeamService
     admin_ids: frozenset[int] = frozenset()
+    # The daily Stars budget for paid broadcasts (None: reminders never go paid).
+    paid_budget: PaidBroadcastBudget | None = None

@@ -24,6 +24,7 @@ NOT_PERSONAL = frozenset(
         "team_pauses",
         "team_posts",
         "team_milestones",
+        "paid_broadcasts",
     }
 )
 

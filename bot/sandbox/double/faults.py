@@ -172,6 +172,8 @@ class FloodLimits:
     overall: RateWindow
     chats: dict[int, RateWindow] = field(default_factory=dict)
     groups: dict[int, RateWindow] = field(default_factory=dict)
+    # Paid broadcasts (allow_paid_broadcast): their own window instead of the overall one.
+    paid: RateWindow = field(default_factory=lambda: RateWindow(1000, 1.0))
 
     @classmethod
     def build(
@@ -180,20 +182,31 @@ class FloodLimits:
         per_chat_per_second: float,
         per_group_per_minute: int,
         methods: frozenset[str],
+        paid_per_second: float = 1000,
     ) -> FloodLimits:
         """Check the rates now (not on the first send) and make empty windows."""
         per_second_window(per_chat_per_second)
         if per_group_per_minute < 1:
             raise ValueError("per_group_per_minute must be at least 1")
         return cls(
-            per_chat_per_second, per_group_per_minute, methods, per_second_window(per_second)
+            per_chat_per_second,
+            per_group_per_minute,
+            methods,
+            per_second_window(per_second),
+            paid=per_second_window(paid_per_second),
         )
 
-    def admit(self, method: str, chat_id: int | None, *, group: bool, now: float) -> int | None:
-        """Count one call, or return the retry_after that refuses it (nothing is counted)."""
+    def admit(
+        self, method: str, chat_id: int | None, *, group: bool, now: float, paid: bool = False
+    ) -> int | None:
+        """Count one call, or return the retry_after that refuses it (nothing is counted).
+
+        A paid broadcast is counted against the paid window (Telegram's 1,000 a second)
+        instead of the overall one; the chat's own limits still apply.
+        """
         windows: list[RateWindow] = []
         if method in self.methods:
-            windows.append(self.overall)
+            windows.append(self.paid if paid else self.overall)
             if chat_id is not None:
                 per_chat = self.chats.get(chat_id)
                 if per_chat is None:

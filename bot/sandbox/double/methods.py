@@ -106,6 +106,8 @@ class BotApiMethods(TelegramState):
         # Telegram's record of its last failed delivery to the webhook: (unix time, message).
         self.webhook_last_error: tuple[int, str] | None = None
         self.throttled = 0
+        # Messages sent with allow_paid_broadcast, each 0.1 Telegram Star.
+        self.paid_messages = 0
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         # The bot's description and short description by language code ("" = the default).
         self._descriptions: dict[tuple[str, str], str] = {}
@@ -318,7 +320,7 @@ class BotApiMethods(TelegramState):
             raise bad_request("message text is empty")
         markup = self._inline_markup(params)
         self._check_access(chat, "write")
-        self._throttle("sendmessage", chat)
+        self._throttle("sendmessage", chat, paid=params.flag("allow_paid_broadcast"))
         message = self._store_message(
             chat,
             self.bot_user,
@@ -729,11 +731,12 @@ class BotApiMethods(TelegramState):
         kept = [[dict(button) for button in row] for row in rows if row]
         return kept or None
 
-    def _throttle(self, method: str, chat: ChatState | None) -> None:
+    def _throttle(self, method: str, chat: ChatState | None, *, paid: bool = False) -> None:
         """Raise 429 with an honest retry_after if the call would break a flood limit.
 
         Called once every other rule passed, so an admitted send or edit is one Telegram
-        accepts: it is noted in the chat's ``writes``.
+        accepts: it is noted in the chat's ``writes``. A paid broadcast is counted (and
+        charged: stars_spent) whether or not limits are enforced.
         """
         now = self._clock()
         limits = self._limits
@@ -743,10 +746,13 @@ class BotApiMethods(TelegramState):
                 chat.id if chat is not None else None,
                 group=chat is not None and chat.is_group,
                 now=now,
+                paid=paid,
             )
             if wait is not None:
                 self.throttled += 1
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        if paid:
+            self.paid_messages += 1
         if chat is not None and method in MESSAGE_WRITE_METHODS:
             chat.writes.append((now, self._handlers[method][0]))
 

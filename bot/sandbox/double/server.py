@@ -401,6 +401,11 @@ class BotApiDouble(BotApiMethods):
         """Commands stored by setMyCommands for this scope and language."""
         return list(self._commands.get(self._commands_key(scope, language_code), []))
 
+    @property
+    def stars_spent(self) -> float:
+        """Return the Telegram Stars paid broadcasts cost so far (0.1 a message)."""
+        return self.paid_messages / 10
+
     def my_description(self, language_code: str = "", *, short: bool = False) -> str:
         """Return the description (or short description) a user with this language sees."""
         return self._description("short_description" if short else "description", language_code)
@@ -608,18 +613,22 @@ class BotApiDouble(BotApiMethods):
         *,
         per_group_per_minute: int = 20,
         methods: Collection[str] = ("sendMessage", "sendPhoto", "sendDocument", "sendAnimation"),
+        paid_per_second: float = 1000,
     ) -> None:
         """Apply Telegram's flood limits: calls beyond them get 429 with an honest retry_after.
 
         Sliding windows: ``per_second`` overall and ``per_chat_per_second`` per chat (below
         1, one message per 1/rate seconds) count only ``methods``; in a group, at most
-        ``per_group_per_minute`` of those calls and edits in any 60 s.
+        ``per_group_per_minute`` of those calls and edits in any 60 s. A message sent with
+        allow_paid_broadcast counts against ``paid_per_second`` instead of ``per_second``
+        (Telegram's 1,000 a second for 0.1 Star each: ``paid_messages``, ``stars_spent``).
         """
         self._limits = FloodLimits.build(
             per_second,
             per_chat_per_second,
             per_group_per_minute,
             frozenset(m.lower() for m in methods),
+            paid_per_second,
         )
 
     def disable_limits(self) -> None:
