@@ -279,8 +279,8 @@ def render(main_run: dict[str, Any], live: list[dict[str, Any]]) -> str:
             "most sends in any 1 s",
             "first (s from the minute)",
             "last (s from the minute)",
-            "distance from the minute p50 (s)",
-            "distance from the minute p95 (s)",
+            "distance p50 (s)",
+            "distance p95 (s)",
             "duplicates",
             "missing",
         ],
@@ -326,8 +326,8 @@ def render_paid(runs: list[dict[str, Any]]) -> str:
             "Stars spent",
             "429s",
             "sustained /s",
-            "distance from the minute p50 (s)",
-            "distance from the minute p95 (s)",
+            "distance p50 (s)",
+            "distance p95 (s)",
             "last (s from the minute)",
             "duplicates",
             "missing",
@@ -383,7 +383,7 @@ async def main() -> None:
                 )
                 say(
                     f"  {run['sent']} sent ({run['paid_messages']} paid, {run['stars_spent']:g} "
-                    f"Stars), {run['throttled_429']} 429s, distance from the minute p95 {run['offset_p95_s']:.0f} s"
+                    f"Stars), {run['throttled_429']} 429s, p95 distance {run['offset_p95_s']:.0f} s"
                 )
                 paid.append(run)
         live = []

@@ -183,7 +183,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
     ok = main["share_of_ceiling"] >= 0.95 and main["throttled_429"] == 0
     rate = main["rate_setting"]
     early = main.get("early_setting_s", 0)
-    # Punctuality (early start): p95 distance from the minute from the chosen minute within 180 s, none earlier
+    # Punctuality (early start): p95 distance from the chosen minute within 180 s, none earlier
     # than the setting (a second of tolerance for the double's clock), no duplicates, no 429.
     offset_p95 = main.get("offset_p95_s", float("nan"))
     punctual = (
@@ -209,9 +209,9 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         "early by half the time the crowd takes at the rate, at most the setting, so they are "
         "centred on the chosen minute (bot/domain/early_start.py). The first arrived "
         f"{-main.get('earliest_s', 0.0):.0f} s before the minute and the last "
-        f"{main['last_after_due_s']:.0f} s after it; distance from the minute p50 "
+        f"{main['last_after_due_s']:.0f} s after it; distance p50 "
         f"{main.get('offset_p50_s', float('nan')):.0f} s, p95 {offset_p95:.0f} s, max "
-        f"{main.get('offset_max_s', float('nan')):.0f} s. Goal: p95 distance from the minute at most 180 s, "
+        f"{main.get('offset_max_s', float('nan')):.0f} s. Goal: p95 distance at most 180 s, "
         f"none earlier than the setting, 0 duplicates, 0 429s: {_verdict(punctual)}.",
     ]
     parts.append(
@@ -249,7 +249,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         )
         parts.append(
             f"Goal: {big['people']:,} due at one minute with paid broadcasts on give p95 "
-            f"distance from the minute at most 120 s: {_verdict(fast)} (p95 {big['offset_p95_s']:.0f} s at "
+            f"distance at most 120 s: {_verdict(fast)} (p95 {big['offset_p95_s']:.0f} s at "
             f"{big['sustained_per_s']:.0f} sends a second; {big['paid_messages']:,} paid, "
             f"{big['stars_spent']:g} Stars). The budget is a hard cap: {_verdict(capped)} "
             f"({small['paid_messages']} paid of {small['stars_budget'] * 10} allowed by "
@@ -258,7 +258,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         )
         paid_goals = [
             (
-                f"paid broadcasts: {big['people']:,} due at one minute, p95 distance from the minute at most 120 s",
+                f"paid broadcasts: {big['people']:,} due at one minute, p95 distance at most 120 s",
                 f"p95 {big['offset_p95_s']:.0f} s, {big['sustained_per_s']:.0f}/s, "
                 f"{big['stars_spent']:g} Stars",
                 _verdict(fast),
@@ -291,7 +291,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         ),
         (
             f"punctuality: {main['people']:,} due at one minute, REMINDER_RATE={rate:g}: p95 "
-            "distance from the minute at most 180 s, none early beyond the setting, 0 duplicates, 0 429s",
+            "distance at most 180 s, none early beyond the setting, 0 duplicates, 0 429s",
             f"p95 {offset_p95:.0f} s, earliest {main.get('earliest_s', 0.0):.0f} s, "
             f"{main['duplicates']} duplicates, {main['throttled_429']} 429s",
             _verdict(punctual),
