@@ -398,6 +398,11 @@ _DAY_CHOICE = re.compile(r"^[wa0-6]$")
 _RANGE_ANSWER = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
+def base36(number: int) -> str:
+    """Return a number as callback data packs it (base 36, for a button's value field)."""
+    return _b36(number)
+
+
 def _b36(number: int) -> str:
     if number < 0:
         raise ValueError("negative numbers are not packed")

@@ -27,6 +27,7 @@ from handlers.callback_data import (
     TeamMenu,
     TeamSection,
     TeamSet,
+    base36,
     pack,
 )
 from handlers.render import Screen, fill
@@ -138,7 +139,7 @@ def section(library: Library, team: TeamView, part: TeamSection) -> Screen:
     match part:
         case TeamSection.TIME:
             buttons = [
-                _button(hhmm(at), TeamSet(t, TeamField.TIME, _b36(at.hour * 60 + at.minute)))
+                _button(hhmm(at), TeamSet(t, TeamField.TIME, base36(at.hour * 60 + at.minute)))
                 for at in _team_times(team.post_at)
             ]
             return Screen(
@@ -190,7 +191,8 @@ def section(library: Library, team: TeamView, part: TeamSection) -> Screen:
             buttons = [_button(texts.btn_team_goal_default, TeamSet(t, TeamField.GOAL, "0"))]
             buttons += [
                 _button(
-                    ("✅ " if team.goal == n else "") + str(n), TeamSet(t, TeamField.GOAL, _b36(n))
+                    ("✅ " if team.goal == n else "") + str(n),
+                    TeamSet(t, TeamField.GOAL, base36(n)),
                 )
                 for n in GOAL_CHOICES
             ]
@@ -203,16 +205,6 @@ def _team_times(current: time) -> list[time]:
     office = [at for at in TIME_CHOICES if time(8) <= at <= time(18)]
     extra = [time(10, 30), time(11, 30), time(15, 30)]
     return sorted(set([*office, *extra, current]))
-
-
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if number == 0:
-            return out
 
 
 def board_text(library: Library, board: Board) -> str:
