@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from content.body import SIDES
 from content.coaching import CoachingRules
+from content.i18n import LANGUAGES
 from content.i18n import replace_library_language as translated
 from content.models import (
     EASIER,
@@ -231,7 +232,12 @@ _FILE_MODELS: dict[str, type[BaseModel]] = {
 
 @functools.cache
 def library(language: str = "en") -> Library:
-    """Return the bundled library in a language, loaded once per process and language."""
+    """Return the bundled library in a language, loaded once per process and language.
+
+    A language we do not speak (a value stored before a language was dropped) is English.
+    """
     if language == "en":
         return load_library()
+    if language not in LANGUAGES:
+        return library()
     return translated(library(), language)

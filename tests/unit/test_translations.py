@@ -137,3 +137,8 @@ def test_the_checker_names_what_a_translation_changed() -> None:
     assert list(_form_problems("'x'", source, "Mach: {count}, 2–3. /routine", False)) == [
         "HTML tags differ in 'x': []"
     ]
+
+
+def test_a_language_we_do_not_speak_reads_english() -> None:
+    """A stored code of a dropped language must not break anybody's chat."""
+    assert library("fr").texts.help == library().texts.help
