@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.db.models import Person, Run
+from bot.reports.progress_chart import render_progress
 from bot.sandbox.harness import Sandbox
 from content import library
 from content.i18n import LANGUAGES
@@ -153,3 +155,31 @@ async def test_a_team_speaks_its_own_language(timed, clock, db) -> None:
     post = group.bot_messages[-1].text
     assert post.startswith(DE.texts.team_post.split("{")[0].replace("<b>", "").replace("</b>", ""))
     assert DE.routine("desk").title in post
+
+
+async def test_the_progress_picture_in_russian(sandbox: Sandbox) -> None:
+    """/progress sends the picture drawn with the Russian words and Babel's Russian dates.
+
+    That those words come out as Cyrillic letters (not boxes) is checked where the picture
+    is drawn (tests/unit/test_progress_chart.py: no glyph missing from the bundled font).
+    """
+    ivan = sandbox.person(7501, "Иван", language_code="ru")
+    await ivan.send("/start")
+    await ivan.send("/progress")
+    sent = ivan.last
+    assert sent.photo_sha256 is not None
+    assert sent.text.startswith(RU.texts.progress_caption.split("{")[0].split("\n")[0])
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    expected = render_progress(
+        today=today,
+        sessions_per_day={},
+        levels={},
+        words=RU.texts.progress_chart,
+        locale="ru",
+        checkups=[],
+    )
+    assert hashlib.sha256(expected).hexdigest() == sent.photo_sha256
+    english = render_progress(
+        today=today, sessions_per_day={}, levels={}, words=EN.texts.progress_chart, locale="en"
+    )
+    assert hashlib.sha256(english).hexdigest() != sent.photo_sha256
