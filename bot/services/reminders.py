@@ -21,6 +21,7 @@ from bot.domain.pain import HipToday
 from bot.domain.schedule import local_date, mask_to_days
 from bot.domain.streak import streak
 from bot.services.clock import Clock
+from bot.services.delivery_marks import DeliveryMarks
 from bot.services.hip import HipPrompt, prompt, prompts
 from bot.services.people import PersonRef
 from bot.services.scheduling import reschedule
@@ -152,6 +153,7 @@ class ReminderService:
         # The reminders' total rate (all sending processes) and the early start's limit.
         self._rate = rate
         self._max_early = max_early
+        self._marks = DeliveryMarks(units)
         # A claim older than this belongs to a process that stopped; sweeps claim only what
         # they send within seconds, so a live process never holds one this long.
         self._lease = lease
@@ -388,12 +390,15 @@ class ReminderService:
             await uow.commit()
 
     async def mark_sending(self, delivery_id: int) -> None:
-        """Record that the message is being handed to Telegram (from now on, never resent)."""
-        await self._set(delivery_id, Status.SENDING)
+        """Record that the message is being handed to Telegram (from now on, never resent).
+
+        Returns once committed; concurrent marks share one transaction (DeliveryMarks).
+        """
+        await self._marks.sending(delivery_id)
 
     async def mark_sent(self, delivery_id: int, message_id: int) -> None:
-        """Record a delivered reminder."""
-        await self._set(delivery_id, Status.SENT, sent_at=self._clock(), message_id=message_id)
+        """Record a delivered reminder (committed together with concurrent marks)."""
+        await self._marks.sent(delivery_id, message_id, self._clock())
 
     async def mark_unknown(self, delivery_id: int, detail: str) -> None:
         """Record a send whose fate is unknown (a time-out): it is not retried."""

@@ -144,3 +144,24 @@ async def test_a_clean_shutdown_hands_back_unsent_claims(sessions) -> None:
     async with sessions() as session:
         statuses = sorted((await session.scalars(select(Delivery.status))).all())
     assert statuses == ["claimed", "sending", "sent"]
+
+
+async def test_concurrent_marks_are_committed_together_each_with_its_own_values(sessions) -> None:
+    clock = FakeClock(START)
+    await add_people(sessions, clock, 60)
+    clock.now = DUE + timedelta(seconds=1)
+    service = ReminderService(units(sessions), clock, worker="w")
+    claims = await service.claim_due(100)
+    assert len(claims) == 60
+    await asyncio.gather(*(service.mark_sending(c.delivery_id) for c in claims))
+    async with sessions() as session:
+        statuses = (await session.scalars(select(Delivery.status))).all()
+    assert set(statuses) == {Status.SENDING}, "every mark committed before its caller goes on"
+    await asyncio.gather(
+        *(service.mark_sent(c.delivery_id, message_id=1000 + c.person_id) for c in claims)
+    )
+    async with sessions() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    assert {(r.status, r.message_id - r.person_id, r.sent_at) for r in rows} == {
+        (Status.SENT, 1000, clock.now)
+    }

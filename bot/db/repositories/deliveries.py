@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypedDict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Delivery
@@ -89,6 +89,34 @@ class DeliveryRepository:
         await self._session.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(status=status, **values)
         )
+
+    async def mark_many(
+        self, sending: Sequence[int], sent: Sequence[tuple[int, int, datetime]]
+    ) -> None:
+        """Mark deliveries as sending (one UPDATE) and as sent (one UPDATE for all of them)."""
+        if sending:
+            await self._session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(list(sending)))
+                .values(status=DeliveryStatus.SENDING)
+            )
+        if sent:
+            table = Delivery.__table__
+            assert isinstance(table, Table)
+            await self._session.execute(
+                update(table)
+                .where(table.c.id == bindparam("delivery_id"))
+                .values(
+                    status=DeliveryStatus.SENT,
+                    sent_at=bindparam("at"),
+                    message_id=bindparam("message"),
+                )
+                .execution_options(synchronize_session=False),
+                [
+                    {"delivery_id": delivery_id, "message": message_id, "at": at}
+                    for delivery_id, message_id, at in sent
+                ],
+            )
 
     async def remove(self, delivery: Delivery) -> None:
         """Delete a delivery (a claim given back: nothing was sent)."""
