@@ -111,6 +111,29 @@ def next_reminder(
     raise AssertionError("a chosen weekday always occurs within eight days")
 
 
+def next_due(
+    now: datetime,
+    at: time,
+    zone: ZoneInfo,
+    days: frozenset[int],
+    *,
+    paused_until: date | None = None,
+    not_before_day: date | None = None,
+    lookback: timedelta = timedelta(0),
+) -> tuple[datetime, date] | None:
+    """Return the next scheduled instant after now, and its local day (a person's or a team's).
+
+    not_before_day: the first local day that may get one (after a day's message was handled,
+    the next belongs to a later day). lookback: also accept an instant this far in the past,
+    so one that came due while the bot was down still goes out within the grace.
+    """
+    after = now - lookback
+    if not_before_day is not None:
+        # One instant before the day starts, since next_reminder looks strictly after.
+        after = max(after, day_start(not_before_day, zone) - timedelta(microseconds=1))
+    return next_reminder(after, at, zone, days, paused_until=paused_until)
+
+
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """Return the UTC instant a local day begins (the first valid instant after 00:00)."""
     return local_instant(day, time(0, 0), zone)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db.models import Person
-from bot.domain.schedule import day_start, mask_to_days, next_reminder
+from bot.domain.schedule import mask_to_days, next_due
 
 
 def reschedule(
@@ -27,17 +27,14 @@ def reschedule(
         person.next_reminder_day = None
         person.next_reminder_seq = 0
         return
-    zone = ZoneInfo(person.timezone)
-    after = now - lookback
-    if not_before_day is not None:
-        # One instant before the day starts, since next_reminder looks strictly after.
-        after = max(after, day_start(not_before_day, zone) - timedelta(microseconds=1))
-    found = next_reminder(
-        after,
+    found = next_due(
+        now,
         person.remind_at,
-        zone,
+        ZoneInfo(person.timezone),
         mask_to_days(person.remind_days),
         paused_until=person.paused_until,
+        not_before_day=not_before_day,
+        lookback=lookback,
     )
     if found is None:
         person.next_reminder_at = None

@@ -23,11 +23,10 @@ from bot.domain.delivery import DeliveryKind, DeliveryStatus, stale_claim_outcom
 from bot.domain.schedule import (
     EVERY_DAY,
     WORKDAYS,
-    day_start,
     days_to_mask,
     local_date,
     mask_to_days,
-    next_reminder,
+    next_due,
 )
 from bot.domain.streak import Schedule
 from bot.domain.teams import (
@@ -781,11 +780,14 @@ def _reschedule(
         team.next_post_at = None
         team.next_post_day = None
         return
-    zone = ZoneInfo(team.timezone)
-    after = now - lookback
-    if not_before_day is not None:
-        after = max(after, day_start(not_before_day, zone) - timedelta(microseconds=1))
-    found = next_reminder(after, team.post_at, zone, mask_to_days(team.days))
+    found = next_due(
+        now,
+        team.post_at,
+        ZoneInfo(team.timezone),
+        mask_to_days(team.days),
+        not_before_day=not_before_day,
+        lookback=lookback,
+    )
     team.next_post_at, team.next_post_day = found if found is not None else (None, None)
 
 
