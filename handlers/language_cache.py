@@ -35,7 +35,3 @@ class LanguageCache:
         self._seen.move_to_end(key)
         while len(self._seen) > self._size:
             self._seen.popitem(last=False)
-
-    def forget(self, key: int) -> None:
-        """Drop an entry (the language just changed)."""
-        self._seen.pop(key, None)

@@ -68,9 +68,9 @@ async def _flush(context: CoachContext) -> None:
     edit = await services.teams.board_edit(post_id)
     if edit is None:
         # Not dirty any more (another edit showed it), or edited within the gap: try then.
-        at = await services.teams.next_board_edit(post_id)
-        if at is not None:
-            schedule(app, post_id, chat_id, (at - services.teams.now()).total_seconds())
+        due_in = await services.teams.next_board_edit(post_id)
+        if due_in is not None:
+            schedule(app, post_id, chat_id, due_in)
         return
     edits.record(chat_id)
     # A job: the language is the team's, not an update's.

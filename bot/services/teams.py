@@ -58,6 +58,8 @@ GONE_FOR = timedelta(days=30)
 BOARD_GAP = timedelta(seconds=3.5)
 MAX_GOAL = 50
 MAX_PASSES_PER_TEAM = 3
+# A team's stays, its members' finished days and its schedule (TeamService._history).
+History = tuple[list[Membership], dict[int, set[date]], Schedule]
 # One settings change, applied to the team's row in TeamService.change (see set_* below).
 TeamChange = Callable[[Team], None]
 
@@ -197,10 +199,6 @@ class TeamService:
         self._lease = lease
         self._routines = routines
         self.worker = worker or uuid.uuid4().hex[:12]
-
-    def now(self) -> datetime:
-        """Return the service's clock reading (the tests' clock in tests)."""
-        return self._clock()
 
     # --- setup and settings -------------------------------------------------------------------
 
@@ -363,12 +361,6 @@ class TeamService:
                 await self._view(uow, team, now) for team in await uow.teams.teams_of(person.id)
             ]
 
-    async def team_by_code(self, code: str) -> TeamView | None:
-        """Return the team a link names."""
-        async with self._units() as uow:
-            team = await uow.teams.by_code(code)
-            return None if team is None else await self._view(uow, team, self._clock())
-
     async def after_finish(self, telegram_id: int, day: date) -> list[tuple[int, int]]:
         """Mark the boards a finished routine changes; return (post id, chat id) of each.
 
@@ -412,8 +404,10 @@ class TeamService:
             team = await uow.teams.get(post.team_id)
             if team is None:
                 return None
-            board = await self._board(uow, team, post.local_date, now)
-            milestones = await self._milestones(uow, team, now)
+            today = local_date(now, ZoneInfo(team.timezone))
+            history = await self._history(uow, team, max(today, post.local_date))
+            board = await self._board(uow, team, post.local_date, now, history)
+            milestones = await self._milestones(uow, team, today, now, history)
             await uow.commit()
             return BoardEdit(post.id, team.chat_id, post.message_id, board, milestones)
 
@@ -423,15 +417,15 @@ class TeamService:
             await uow.teams.mark_dirty([post_id])
             await uow.commit()
 
-    async def next_board_edit(self, post_id: int) -> datetime | None:
-        """Return when a dirty board may next be edited (None: it is clean or gone)."""
+    async def next_board_edit(self, post_id: int) -> float | None:
+        """Return in how many seconds a dirty board may be edited (None: clean or gone)."""
         async with self._units() as uow:
             post = await uow.teams.post(post_id)
             if post is None or not post.board_dirty:
                 return None
             if post.board_edited_at is None:
-                return self._clock()
-            return max(self._clock(), post.board_edited_at + BOARD_GAP)
+                return 0.0
+            return max(0.0, (post.board_edited_at + BOARD_GAP - self._clock()).total_seconds())
 
     async def dirty_boards(self, limit: int = 100) -> list[tuple[int, int]]:
         """Return (post id, chat id) of boards waiting for an edit."""
@@ -458,8 +452,10 @@ class TeamService:
                 team_streak(days, schedule, today),
             )
 
-    async def _board(self, uow: UnitOfWork, team: Team, day: date, now: datetime) -> Board:
-        stays, finishes, _ = await self._history(uow, team, day)
+    async def _board(
+        self, uow: UnitOfWork, team: Team, day: date, now: datetime, history: History | None = None
+    ) -> Board:
+        stays, finishes, _ = history or await self._history(uow, team, day)
         current = sorted({stay.member for stay in stays if stay.left is None})
         names = await uow.teams.first_names(current)
         rows = [(names.get(member, "?"), day in finishes.get(member, set())) for member in current]
@@ -469,9 +465,7 @@ class TeamService:
             await self._view(uow, team, now), day, tuple(rows), team_goal(len(current), team.goal)
         )
 
-    async def _history(
-        self, uow: UnitOfWork, team: Team, today: date
-    ) -> tuple[list[Membership], dict[int, set[date]], Schedule]:
+    async def _history(self, uow: UnitOfWork, team: Team, today: date) -> History:
         """Return the team's stays, its members' finished days and its schedule."""
         stays = [
             Membership(person_id, joined, left)
@@ -487,10 +481,11 @@ class TeamService:
                 schedule = schedule.with_pause(first, end)
         return stays, finishes, schedule
 
-    async def _milestones(self, uow: UnitOfWork, team: Team, now: datetime) -> tuple[int, ...]:
+    async def _milestones(
+        self, uow: UnitOfWork, team: Team, today: date, now: datetime, history: History
+    ) -> tuple[int, ...]:
         """Record and return the team milestones reached for the first time by today."""
-        today = local_date(now, ZoneInfo(team.timezone))
-        stays, finishes, schedule = await self._history(uow, team, today)
+        stays, finishes, schedule = history
         days = team_days(finishes, stays, goal=team.goal)
         if today not in days:
             return ()
