@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot.domain.checkup import CheckupResult
 from bot.services.checkup import CheckupPress, CheckupView, Verdict
 from content import Library
 from handlers.callback_data import (
-    CallbackData,
     CheckupAccept,
     CheckupAnswer,
     CheckupLater,
     StartRoutine,
-    pack,
 )
 from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
+from handlers.inline import button as _button
 from handlers.render import Screen, clip, fill, no_data
 
 CheckupButton = CheckupAnswer | CheckupAccept | CheckupLater
@@ -187,7 +186,3 @@ def _level_lines(library: Library, result: CheckupResult) -> str:
             )
         )
     return "\n".join(lines)
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=pack(data))

@@ -11,22 +11,17 @@ from bot.domain.run import RunState, RunStatus, SetStatus
 from bot.services.routines import RunView
 from content import Library
 from handlers.callback_data import (
-    CallbackData,
     CoachOffer,
     ExtraSet,
     FineAgain,
     PainCheck,
     PainWhere,
     ScreeningAnswer,
-    pack,
 )
+from handlers.inline import button as _button
 from handlers.screen import Screen, fill
 
 PAIN_LETTERS = {"n": PainAnswer.NO_PAIN, "s": PainAnswer.SOME, "x": PainAnswer.SHARP}
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=pack(data))
 
 
 def screening_question(library: Library, routine_id: str, *, here: bool = False) -> Screen:

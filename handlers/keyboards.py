@@ -11,22 +11,17 @@ from bot.services.routines import RunView
 from content import EASIER, HARDER, Dose, Library, Routine
 from handlers import coach_screens, formats
 from handlers.callback_data import (
-    CallbackData,
     ContinueRun,
     Press,
     RunButton,
     ShowAbout,
     ShowPicker,
     StartRoutine,
-    pack,
 )
+from handlers.inline import button as _button
 
 # The count picker shows at most this many numbers, so it fits two short rows on a phone.
 MAX_COUNT_CHOICES = 8
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=pack(data))
 
 
 def welcome_keyboard(library: Library) -> InlineKeyboardMarkup:

@@ -8,13 +8,14 @@ we do not speak -> English); in a group the team's language, else the sender's a
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from content.i18n import LANGUAGES, language_of
-from handlers.callback_data import SetLanguage, pack
+from handlers.callback_data import SetLanguage
 from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
+from handlers.inline import button
 from handlers.render import Screen
 
 
@@ -45,10 +46,7 @@ async def resolve(update: object, context: CoachContext) -> None:
 
 def picker(context: CoachContext, lead: str | None = None) -> Screen:
     """Draw the language buttons, each language named in itself."""
-    buttons = [
-        [InlineKeyboardButton(name, callback_data=pack(SetLanguage(code)))]
-        for code, name in LANGUAGES.items()
-    ]
+    buttons = [[button(name, SetLanguage(code))] for code, name in LANGUAGES.items()]
     return Screen(lead or context.library.texts.language_pick, InlineKeyboardMarkup(buttons))
 
 

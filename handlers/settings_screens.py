@@ -14,7 +14,6 @@ from bot.services.settings import ReminderSettings
 from content import Library
 from handlers import formats
 from handlers.callback_data import (
-    CallbackData,
     HipAnswer,
     KeepDefaults,
     NotToday,
@@ -30,8 +29,9 @@ from handlers.callback_data import (
     ShowSettings,
     Snooze,
     StartHere,
-    pack,
 )
+from handlers.inline import button as _button
+from handlers.inline import rows as _rows
 from handlers.render import Screen, fill
 from handlers.stats_screens import reminder_streak
 
@@ -41,14 +41,6 @@ TIME_CHOICES = (
     time(12), time(13), time(14), time(15), time(16), time(17), time(18), time(20),
 )  # fmt: skip
 SNOOZE_MINUTES = (15, 60)
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=pack(data))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def hhmm(value: time) -> str:

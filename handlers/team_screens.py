@@ -19,7 +19,6 @@ from content import Library
 from content.i18n import LANGUAGES
 from handlers import formats
 from handlers.callback_data import (
-    CallbackData,
     TeamDelete,
     TeamField,
     TeamJoin,
@@ -28,8 +27,9 @@ from handlers.callback_data import (
     TeamSection,
     TeamSet,
     base36,
-    pack,
 )
+from handlers.inline import button as _button
+from handlers.inline import rows as _rows
 from handlers.render import Screen, fill
 from handlers.settings_screens import TIME_CHOICES, days_text, hhmm
 
@@ -47,14 +47,6 @@ _MARKS = {
     Mark.PAUSED: "➖",
     Mark.BEFORE_JOINING: "·",
 }
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=pack(data))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def join_link(bot_username: str, team: TeamView) -> str:
