@@ -74,6 +74,21 @@ def telegram_language_code(language: str) -> str:
     return language.split("_", 1)[0].lower()
 
 
+def named_language(text: str) -> str | None:
+    """Return the language someone typed: a code ('es', 'pt-br') or its own name ('Русский').
+
+    None for anything we do not speak (unlike language_of, which falls back to English).
+    """
+    cleaned = text.strip()
+    by_name = {name.lower(): code for code, name in LANGUAGES.items()}
+    if cleaned.lower() in by_name:
+        return by_name[cleaned.lower()]
+    code = language_of(cleaned)
+    if code == SOURCE and not cleaned.lower().startswith(SOURCE):
+        return None
+    return code
+
+
 # --- walking the models -------------------------------------------------------------------
 
 

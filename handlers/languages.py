@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from content.i18n import LANGUAGES, language_of
+from content.i18n import LANGUAGES, language_of, named_language
 from handlers.callback_data import SetLanguage
 from handlers.common import answer, edit, person_ref, reply
 from handlers.context import CoachContext
@@ -58,7 +58,7 @@ async def language_command(update: Update, context: CoachContext) -> None:
     if not context.args:
         await reply(update, picker(context))
         return
-    wanted = _named(" ".join(context.args))
+    wanted = named_language(" ".join(context.args))
     if wanted is None:
         await reply(update, picker(context, context.library.texts.language_unknown))
         return
@@ -81,15 +81,3 @@ async def _switch(update: Update, context: CoachContext, language: str) -> None:
     await context.services.people.set_language(ref, language)
     context.bot_data.languages.put(ref.telegram_id, language)
     context.language = language
-
-
-def _named(text: str) -> str | None:
-    """Return the language a /language argument names: a code (es, pt-br) or its own name."""
-    cleaned = text.strip()
-    by_name = {name.lower(): code for code, name in LANGUAGES.items()}
-    if cleaned.lower() in by_name:
-        return by_name[cleaned.lower()]
-    code = language_of(cleaned)
-    if code == "en" and not cleaned.lower().startswith("en"):
-        return None  # language_of falls back to English for what it does not know
-    return code

@@ -31,7 +31,7 @@ from bot.services.teams import (
     set_time,
     set_zone,
 )
-from content.i18n import LANGUAGES, language_of
+from content.i18n import LANGUAGES, language_of, named_language
 from handlers import team_boards, team_screens
 from handlers.callback_data import (
     TeamData,
@@ -171,8 +171,8 @@ def _typed_change(word: str, rest: list[str]) -> TeamChange | None:
         case "ranking" if value.lower() in ("on", "off"):
             return set_ranking(value.lower() == "on")
         case "language" if rest:
-            code = language_of(value)
-            if code == "en" and not value.lower().startswith("en"):
+            code = named_language(value)
+            if code is None:
                 raise SettingError("language", f"{value[:20]} is not a language")
             return set_language(code, LANGUAGES)
     return None
