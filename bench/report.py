@@ -219,7 +219,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         "window, and one 429 costs more than its message: PTB's AIORateLimiter then holds "
         "every call of the bot for retry_after + 0.1 s, and the sends queued meanwhile go out "
         "together and draw more 429s. So reminders are sent on an even grid 1/REMINDER_RATE "
-        "apart (handlers/reminders.py, SendGrid): a wake-up that runs a little late keeps the "
+        "apart (handlers/send_grid.py, SendGrid): a wake-up that runs a little late keeps the "
         "grid, one later than half a slot starts it afresh, never a burst. At 29 a window "
         "holds 29 sends, 30 when a wake-up runs late, so there is one send a second of slack "
         "for jitter; 30 would leave none. Two findings made this work. The claim used to "
@@ -738,7 +738,7 @@ Found by the benchmarks:
 - **Those 300 ms claims stalled the event loop that paces the sends**, which then bunched up and
   drew 429s: 127 429s and 90.9% of 30/s for 10,000 reminders before the fix.
 - **aiolimiter as the send gate lost every late wake-up**: 94% of 30/s at REMINDER_RATE=29. An
-  even grid that keeps its slots (handlers/reminders.py, SendGrid): 96.5%.
+  even grid that keeps its slots (handlers/send_grid.py, SendGrid): 96.5%.
 - **One 429 became a cascade**: PTB's AIORateLimiter holds every call for retry_after + 0.1 s,
   while the sweep went on releasing sends; they queued behind it and left together, drawing
   more. One run: 1,821 429s after a single first one. The grid now holds while the wait runs

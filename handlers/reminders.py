@@ -23,12 +23,9 @@ from handlers.context import CoachContext
 from handlers.paid_lane import PaidLane
 from handlers.render import fill
 from handlers.send_grid import SendGrid
-from handlers.sending import send_recorded
+from handlers.sending import NOT_SENT, send_recorded
 
 logger = logging.getLogger(__name__)
-
-# Outcomes in which Telegram surely delivered nothing (a time-out may have arrived).
-NOT_SENT = frozenset({"blocked", "released", "failed", "moved"})
 
 
 class ReminderPace:

@@ -15,6 +15,9 @@ from typing import Protocol
 from telegram import Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+# Outcomes in which Telegram surely delivered nothing (a time-out may have arrived).
+NOT_SENT = frozenset({"blocked", "released", "failed", "moved"})
+
 
 class SendRecords(Protocol):
     """The service that keeps a scheduled message's row (reminders, team posts)."""
