@@ -114,6 +114,8 @@ class Marks:
         self.profile_path = profile
         self.stats_path = stats
         self.statements: Counter[str] = Counter()
+        # Each statement's text (shortened), to see which statements a press costs.
+        self.texts: Counter[str] = Counter()
         self.commits = 0
         self.active = False
         self.profiler: Any = None
@@ -130,6 +132,7 @@ class Marks:
     def _on_statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if self.active:
             self.statements[statement.lstrip().split(None, 1)[0].upper()] += 1
+            self.texts[" ".join(statement.split())[:160]] += 1
 
     def _on_commit(self, _conn: Any) -> None:
         if self.active:
@@ -178,6 +181,7 @@ class Marks:
             "statements": dict(self.statements),
             "total_statements": sum(self.statements.values()),
             "commits": self.commits,
+            "statement_texts": dict(self.texts.most_common()),
             "thread_cpu_s": dict(self.thread_cpu),
             "profile": self.summary,
         }

@@ -62,7 +62,11 @@ async def on_screening(
             await edit(query, settings_screens.settings_main(library, current))
         return
     # The routine the person was starting, in this message (it was the question's).
-    started = await context.services.routines.start(ref, data.routine_id)
+    started = await context.services.routines.start(
+        ref,
+        data.routine_id,
+        message_id=message.message_id if isinstance(message, Message) else None,
+    )
     if started.view is None or not isinstance(message, Message):
         await answer(query, library.texts.ans_screening_saved)
         return

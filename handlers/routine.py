@@ -36,14 +36,22 @@ ACTIONS = {
 async def start_routine(
     update: Update, query: CallbackQuery, context: CoachContext, routine_id: str
 ) -> None:
-    """Open a run of a routine in a new message (a repeated tap reuses the first run)."""
+    """Open a run of a routine in the message of the button (a repeated tap reuses the run).
+
+    The list of routines becomes the routine: the start is one transaction (the run knows its
+    message from the first), and one edit instead of taking the list's buttons and sending.
+    A message the bot can no longer edit (too old) gets the run in a new message.
+    """
     services = context.services
     ref = person_ref(update)
     assert ref is not None
     if routine_id not in context.library.routines:
         await answer(query, context.library.texts.ans_unknown_routine)
         return
-    started = await services.routines.start(ref, routine_id)
+    message = query.message if isinstance(query.message, Message) else None
+    started = await services.routines.start(
+        ref, routine_id, message_id=None if message is None else message.message_id
+    )
     view = started.view
     if view is None:
         # The first-use screening comes first, in this message: its No starts the routine
@@ -55,8 +63,10 @@ async def start_routine(
         await answer(query, context.library.texts.ans_already_started)
         return
     await answer(query, context.library.texts.ans_started)
-    await drop_keyboard(query)
-    await _show_in_new_message(update, context, view)
+    if message is None:
+        await _show_in_new_message(update, context, view)
+        return
+    await open_here(query, context, view)
 
 
 async def start_from_link(
@@ -84,7 +94,7 @@ async def start_here(
     if routine_id not in context.library.routines:
         await answer(query, context.library.texts.ans_unknown_routine)
         return
-    started = await services.routines.start(ref, routine_id)
+    started = await services.routines.start(ref, routine_id, message_id=message.message_id)
     view = started.view
     if view is None:  # the first-use screening comes first, in the reminder's place
         await answer(query)
@@ -102,7 +112,8 @@ async def open_here(query: CallbackQuery, context: CoachContext, view: RunView) 
     services = context.services
     message = query.message
     assert isinstance(message, Message)
-    await services.routines.attach_message(view.run_id, message.message_id)
+    if view.message_id != message.message_id:  # a start that knew its message stored it
+        await services.routines.attach_message(view.run_id, message.message_id)
     screen = render.step(context.library, view)
     await media.show_run(context, message, view, screen, opening=True)
 

@@ -228,10 +228,10 @@ class CoachService:
         found = await uow.runs.lock(run_id)
         if found is None:
             return CoachAnswer(Answered.MISSING)
-        run, person = found
+        run, person, levels = found
         if person.telegram_id != ref.telegram_id:
             return CoachAnswer(Answered.FOREIGN)
-        return run, person, await self._routines.view_of(uow, person, run)
+        return run, person, await self._routines.view_of(uow, person, run, levels)
 
     async def _live(
         self, uow: UnitOfWork, ref: PersonRef, run_id: int, version: int

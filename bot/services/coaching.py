@@ -105,17 +105,21 @@ class CoachingPlanner:
         now: datetime,
         gentlest_today: bool,
     ) -> tuple[RunCoaching, dict[str, int]]:
-        """Return the run's plan and the versions it starts at (changed ones remembered)."""
+        """Return the run's plan and the person's remembered versions of its exercises.
+
+        Versions the rules change without asking (a sharp pain, a long break) are remembered
+        here, and the returned versions include them: the run's view needs no second read.
+        """
         library = self._library
         rules = library.coaching
         exercise_ids = list(dict.fromkeys(routine.exercises))
         history = await histories(uow, person, exercise_ids, library)
         rows = await uow.levels.standings(person.id, exercise_ids)
-        latest = await uow.runs.latest_ended(person.id) or 0
-        first_run = not await uow.runs.any_of(person.id)
+        latest, any_run = await uow.runs.history_marks(person.id)
         screening = Screening(person.screening) if person.screening else None
         plans: dict[str, ExercisePlan] = {}
-        levels: dict[str, int] = {}
+        # The versions remembered once the plan is made (as the exercise_levels rows hold them).
+        stored = {exercise_id: row.level for exercise_id, row in rows.items()}
         for exercise_id in exercise_ids:
             exercise = library.exercise(exercise_id)
             top = routine.top_level(exercise)
@@ -141,6 +145,7 @@ class CoachingPlanner:
                 # Decided, not asked (a sharp pain, a long break): applied now and said.
                 level = suggestion.to_level
                 await uow.levels.remember(person.id, exercise_id, level, now)
+                stored[exercise_id] = level
                 note = (
                     Note.SHARP_DOWN if suggestion.reason is Reason.SHARP_PAIN else Note.BREAK_DOWN
                 )
@@ -176,8 +181,7 @@ class CoachingPlanner:
                 at: done_counts(history[exercise_id], at, exercise.dose_for(at)) for at in LEVELS
             }
             plans[exercise_id] = replace(plan, targets=targets_of(counts))
-            levels[exercise_id] = level
-        return RunCoaching(latest=latest, first_run=first_run, exercises=plans), levels
+        return RunCoaching(latest=latest or 0, first_run=not any_run, exercises=plans), stored
 
     async def after_finish(
         self, uow: UnitOfWork, person: Person, coaching: RunCoaching, done: Sequence[str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -124,8 +125,13 @@ class RoutineService:
         self._clock = clock
         self.planner = CoachingPlanner(library)
 
-    async def start(self, ref: PersonRef, routine_id: str) -> StartResult:
+    async def start(
+        self, ref: PersonRef, routine_id: str, message_id: int | None = None
+    ) -> StartResult:
         """Open a run of a routine; return it and whether it is new.
+
+        message_id: the chat message the run will be shown in, when it is known before the
+        start (the button's own message); then the start is the one transaction it takes.
 
         A run still in progress is stopped first, so a person has one live run. A repeated
         tap on a start button returns the untouched run the first tap opened. Starting a
@@ -150,7 +156,7 @@ class RoutineService:
                 current.finished_at = now
                 current.local_date = local_date(now, ZoneInfo(current.timezone))
             today = local_date(now, ZoneInfo(person.timezone))
-            coaching, _ = await self.planner.plan(
+            coaching, levels = await self.planner.plan(
                 uow,
                 person,
                 routine,
@@ -167,7 +173,7 @@ class RoutineService:
                 step_index=0,
                 version=0,
                 chat_id=ref.chat_id,
-                message_id=None,
+                message_id=message_id,
                 timezone=person.timezone,
                 started_at=now,
                 step_started_at=now,
@@ -176,7 +182,7 @@ class RoutineService:
             uow.runs.add(run)
             await uow.flush()
             logger.info("run %s started: routine %s", run.id, routine_id)
-            view = await self.view_of(uow, person, run)
+            view = await self.view_of(uow, person, run, levels)
             await uow.commit()
             return StartResult(view, True)
 
@@ -237,10 +243,10 @@ class RoutineService:
         found = await uow.runs.lock(run_id)
         if found is None:
             return PressResult(Verdict.MISSING, None, None)
-        run, person = found
+        run, person, levels = found
         if person.telegram_id != ref.telegram_id:
             return PressResult(Verdict.FOREIGN, None, None)
-        view = await self.view_of(uow, person, run)
+        view = await self.view_of(uow, person, run, levels)
         if run.status != RunStatus.ACTIVE:
             return PressResult(Verdict.OVER, None, view)
         if version is not None and run.version != version:
@@ -314,11 +320,19 @@ class RoutineService:
         recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
         return FinishFacts(after, recorded, finished_on)
 
-    async def view_of(self, uow: UnitOfWork, person: Person, run: Run) -> RunView:
-        """Return a run as the interface shows it (the sets and check-in once it is over)."""
+    async def view_of(
+        self, uow: UnitOfWork, person: Person, run: Run, levels: Mapping[str, int] | None = None
+    ) -> RunView:
+        """Return a run as the interface shows it (the sets and check-in once it is over).
+
+        levels: the person's remembered versions when the caller has them already (the lock
+        of a press reads them with the run); else they are read here.
+        """
         steps = decode_plan(run.plan)
         exercise_ids = {step.exercise_id for step in steps}
-        levels = await uow.levels.of(person.id, exercise_ids)
+        if levels is None:
+            levels = await uow.levels.of(person.id, exercise_ids)
+        levels = {e: level for e, level in levels.items() if e in exercise_ids}
         routine = self._library.routine(run.routine_id)
         coaching = coaching_plan.decode(run.coaching)
         caps = level_caps(routine, self._library.exercises)

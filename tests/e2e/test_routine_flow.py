@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import ExerciseLevel, Person, Run, SetLog
@@ -89,17 +90,30 @@ async def test_start_welcomes_with_safety_note_and_next_steps(sandbox: Sandbox, 
     assert ada.last.button_texts == [routine_label(r) for r in LIB.routines]
 
 
-async def test_picker_opens_the_first_exercise_in_a_new_message(sandbox: Sandbox) -> None:
+async def test_picker_becomes_the_first_exercise_in_one_transaction(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(502)
     await cleared(ada)  # the hip question answered: the start goes straight to the routine
+    await start_desk(ada)  # once before, so the first picture is uploaded (a commit of its own)
+    await ada.press(T.btn_stop)
     await ada.send("/routine")
     picker = ada.last
     assert picker.button_texts == [routine_label(r) for r in LIB.routines]
-    answer = await start_routine(ada, routine_label("desk"))
+    messages_before = len(ada.chat)
+    commits: list[object] = []
+    count = commits.append  # one bound method, so the listener can be removed
+    event.listen(Engine, "commit", count)
+    try:
+        answer = await start_routine(ada, routine_label("desk"))
+    finally:
+        event.remove(Engine, "commit", count)
     assert answer.text == T.ans_started
     step = ada.last
-    assert step.message_id != picker.message_id
-    assert [m.buttons for m in ada.chat if m.message_id == picker.message_id] == [[]]
+    assert step.message_id == picker.message_id, "the list of routines became the routine"
+    assert len(ada.chat) == messages_before
+    assert len(commits) == 1, "the start (the run and the message it lives in) is one commit"
+    earlier, run = await runs(db)
+    assert (earlier.status, run.status) == ("stopped", "active")
+    assert run.message_id == picker.message_id
     first = LIB.exercise(DESK.exercises[0])
     assert step.text.startswith(f"{first.name} — {side(first.id, 'left')}")
     assert f"Exercise 1/{len(DESK.exercises)}" in step.text

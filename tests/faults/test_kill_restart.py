@@ -80,8 +80,8 @@ TRAPS = (
     Trap("answercallbackquery", reaches=True, text=LOGGED),
     Trap("answercallbackquery", reaches=False, text=LOGGED),
     Trap("editmessagemedia", reaches=False),
-    Trap("sendanimation", reaches=True),
-    Trap("sendanimation", reaches=False),
+    # A routine opens in the message of its start button (the list of routines): an edit too.
+    Trap("editmessagemedia", reaches=True),
     None,
 )
 

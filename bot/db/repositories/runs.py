@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Person, Run
+from bot.db.models import ExerciseLevel, Person, Run
 from bot.domain.run import RunStatus
 
 
@@ -44,21 +44,39 @@ class RunRepository:
             .limit(1)
         )
 
-    async def lock(self, run_id: int) -> tuple[Run, Person] | None:
-        """Load a run and its person, locking the run's row until commit.
+    async def lock(self, run_id: int) -> tuple[Run, Person, dict[str, int]] | None:
+        """Load a run, its person and the person's remembered versions, locking the run's row.
 
         PostgreSQL locks the run row (FOR UPDATE OF runs); SQLite holds the write lock. One
-        statement for both rows: every button press starts here.
+        statement for all three: every button press starts here, and the view of the run
+        needs the versions (one row per remembered exercise; none means standard).
         """
-        row = (
+        rows = (
             await self._session.execute(
-                select(Run, Person)
+                select(Run, Person, ExerciseLevel.exercise_id, ExerciseLevel.level)
                 .join(Person, Person.id == Run.person_id)
+                .outerjoin(ExerciseLevel, ExerciseLevel.person_id == Run.person_id)
                 .where(Run.id == run_id)
                 .with_for_update(of=Run)
             )
-        ).first()
-        return None if row is None else (row[0], row[1])
+        ).all()
+        if not rows:
+            return None
+        levels = {row[2]: row[3] for row in rows if row[2] is not None}
+        return rows[0][0], rows[0][1], levels
+
+    async def history_marks(self, person_id: int) -> tuple[int | None, bool]:
+        """Return the id of the person's latest finished or stopped run, and whether any ran.
+
+        One statement for both (a routine's start asks them together).
+        """
+        ended = func.max(case((Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]), Run.id)))
+        row = (
+            await self._session.execute(
+                select(ended, func.count(Run.id)).where(Run.person_id == person_id)
+            )
+        ).one()
+        return row[0], row[1] > 0
 
     async def attach_message(self, run_id: int, message_id: int) -> None:
         """Remember which chat message shows the run."""
@@ -141,7 +159,3 @@ class RunRepository:
                 Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
             )
         )
-
-    async def any_of(self, person_id: int) -> bool:
-        """Return whether the person ever started a run."""
-        return bool(await self._session.scalar(select(exists().where(Run.person_id == person_id))))
