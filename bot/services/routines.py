@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Person, Run, SetLog
+from bot.db.models import Person, Run
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain import coaching_plan
 from bot.domain.coaching_plan import CapReason, RunCoaching
@@ -264,23 +264,29 @@ class RoutineService:
         if new.status is not RunStatus.ACTIVE:
             # Read before the new row is added (autoflush would include it).
             records = await self._records(uow, run)
+        # A press writes with plain statements (no ORM flush): the run's one UPDATE, the set's
+        # one INSERT (unique per run and step: a concurrent second press fails here).
+        progress: dict[str, object] = {
+            "step_index": new.index,
+            "version": new.version,
+            "status": new.status,
+        }
         if outcome.record is not None:
-            uow.sets.add(_set_log(run, person.id, outcome.record, now))
-            run.step_started_at = now
+            await uow.sets.log(_set_log(run, person.id, outcome.record, now))
+            progress["step_started_at"] = now
             records += (outcome.record,)
         if outcome.level_change is not None:
             exercise_id, level = outcome.level_change
             await uow.levels.remember(person.id, exercise_id, level, now)
-        run.step_index = new.index
-        run.version = new.version
-        run.status = new.status
+        if new.status is not RunStatus.ACTIVE:
+            progress["finished_at"] = now
+            # The day counts where the person was when they trained, whatever they move to.
+            progress["local_date"] = local_date(now, ZoneInfo(run.timezone))
+            progress["sets_done"] = sum(1 for r in records if r.status is SetStatus.DONE)
+        await uow.runs.save(run, progress)
         finish = None
         if new.status is not RunStatus.ACTIVE:
-            run.finished_at = now
-            # The day counts where the person was when they trained, whatever they move to.
-            run.local_date = local_date(now, ZoneInfo(run.timezone))
-            run.sets_done = sum(1 for record in records if record.status is SetStatus.DONE)
-            await uow.flush()
+            assert run.local_date is not None
             if new.status is RunStatus.FINISHED:
                 finish = await self._celebrate(uow, person, run.local_date, now)
                 done = [r.exercise_id for r in records if r.status is SetStatus.DONE]
@@ -388,8 +394,9 @@ def with_extra_sets(steps: tuple[Step, ...], coaching: RunCoaching) -> tuple[Ste
     return tuple(out)
 
 
-def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> SetLog:
-    return SetLog(
+def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> dict[str, object]:
+    """Return the set_logs row of a set this press logged."""
+    return dict(
         run_id=run.id,
         person_id=person_id,
         step_index=record.step_index,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import ExerciseLevel, Person, Run
 from bot.domain.run import RunStatus
@@ -77,6 +78,16 @@ class RunRepository:
             )
         ).one()
         return row[0], row[1] > 0
+
+    async def save(self, run: Run, values: Mapping[str, object]) -> None:
+        """Write these columns of a loaded run with one plain UPDATE, and keep the row in step.
+
+        No ORM flush: the loaded object takes the values as already saved (not dirty), so the
+        commit writes nothing twice.
+        """
+        await self._session.execute(update(Run.__table__).where(Run.id == run.id).values(**values))
+        for key, value in values.items():
+            set_committed_value(run, key, value)
 
     async def attach_message(self, run_id: int, message_id: int) -> None:
         """Remember which chat message shows the run."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Run, SetLog
@@ -18,9 +18,9 @@ class SetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, log: SetLog) -> None:
-        """Stage a logged set (unique per run and step: a second one fails at the flush)."""
-        self._session.add(log)
+    async def log(self, values: Mapping[str, object]) -> None:
+        """Insert a logged set at once, with one plain INSERT (unique per run and step)."""
+        await self._session.execute(insert(SetLog.__table__).values(**values))
 
     async def of_run(self, run_id: int) -> Sequence[SetLog]:
         """Return the sets logged in a run, in step order."""
