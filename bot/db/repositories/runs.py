@@ -85,7 +85,10 @@ class RunRepository:
         No ORM flush: the loaded object takes the values as already saved (not dirty), so the
         commit writes nothing twice.
         """
-        await self._session.execute(update(Run.__table__).where(Run.id == run.id).values(**values))
+        await self._session.execute(
+            update(Run).where(Run.id == run.id).values(**values),
+            execution_options={"synchronize_session": False},
+        )
         for key, value in values.items():
             set_committed_value(run, key, value)
 

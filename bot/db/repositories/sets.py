@@ -20,7 +20,7 @@ class SetRepository:
 
     async def log(self, values: Mapping[str, object]) -> None:
         """Insert a logged set at once, with one plain INSERT (unique per run and step)."""
-        await self._session.execute(insert(SetLog.__table__).values(**values))
+        await self._session.execute(insert(SetLog).values(**values))
 
     async def of_run(self, run_id: int) -> Sequence[SetLog]:
         """Return the sets logged in a run, in step order."""
