@@ -35,6 +35,7 @@ from bench.common import (
     Child,
     child_env,
     database,
+    database_kinds,
     median,
     open_chat,
     percentile,
@@ -64,6 +65,16 @@ LEAD = timedelta(seconds=12)  # the due instant, after the load and the bot's st
 EARLY = int(os.environ.get("BENCH_REMINDER_EARLY", "180"))
 # Paid broadcasts: a crowd of PAID_PEOPLE with a budget that covers it, and one too small.
 PAID_PEOPLE = 5_000 if QUICK else 100_000
+# The paid run's crowd comes after an earlier one, as a bot that has run before sees it: the
+# early start plans with the rate the senders reached in their latest backlog (one Python
+# process reaches about 500 a second, not the paid lane's 900).
+WARMUP_PEOPLE = 1_000 if QUICK else 15_000
+# A deployment for 100,000 people runs on PostgreSQL with more than one sending process (README:
+# "Running reminders in separate processes"): the paid run does too, where PostgreSQL answers.
+PAID_SENDERS = 2
+# The earlier crowd's minute, before the main one's: its backlog is over before the main
+# crowd may start (at most REMINDER_EARLY_MAX_SECONDS early).
+WARMUP_BEFORE = timedelta(seconds=300)
 PAID_LIMIT = 1000.0  # Telegram's paid broadcasts a second, enforced by the double
 SMALL_BUDGET_STARS = 50  # 500 paid messages
 
@@ -88,10 +99,33 @@ async def fanout(
     tag: str = "fanout",
     early: int = 0,
     stars: int = 0,
+    warmup: int = 0,
+    kind: str = "sqlite",
+    senders: int = 1,
 ) -> dict[str, Any]:
-    """Run one fan-out; return its figures (stars: PAID_BROADCAST_STARS_PER_DAY)."""
-    async with database("sqlite", workdir, migrated=True) as db:
+    """Run one fan-out; return its figures (stars: PAID_BROADCAST_STARS_PER_DAY).
+
+    warmup: people due WARMUP_BEFORE the main crowd, sent by the same bot first (their sends
+    are not in the figures, except the Stars, which count both crowds). senders: processes
+    sending reminders (the bot, plus `run --reminders-only` ones), on a database of `kind`.
+    """
+    async with database(kind, workdir, migrated=True) as db:
         due_at = datetime.now(UTC) + LEAD + timedelta(seconds=early)
+        if warmup:
+            due_at += WARMUP_BEFORE
+            before = due_at - WARMUP_BEFORE
+            await load(
+                db,
+                Crowd(
+                    count=warmup,
+                    due=warmup,
+                    now=before,
+                    first_id=FIRST_ID + people,
+                    due_window=timedelta(0),
+                    off_share=0.0,
+                    zone=midday_zone(before),
+                ),
+            )
         crowd = Crowd(
             count=people,
             due=people,
@@ -107,7 +141,7 @@ async def fanout(
                 per_second=CEILING, per_chat_per_second=1, paid_per_second=PAID_LIMIT
             )
             chats = {FIRST_ID + i for i in range(people)}
-            for chat_id in chats:
+            for chat_id in chats | {FIRST_ID + people + i for i in range(warmup)}:
                 open_chat(double, chat_id, f"P{chat_id}")
             env = child_env(
                 db.url,
@@ -119,7 +153,18 @@ async def fanout(
                 LOG_LEVEL="INFO",
             )
             child = Child(["-m", "bot", "run"], env, OUT / "logs" / f"{tag}.log", workdir)
+            extra = [
+                Child(
+                    ["-m", "bot", "run", "--reminders-only"],
+                    env,
+                    OUT / "logs" / f"{tag}-sender-{number}.log",
+                    workdir,
+                )
+                for number in range(1, senders)
+            ]
             child.start()
+            for sender in extra:
+                sender.start()
             live_load = None
             # The double keeps every message; a full garbage collection over them would stall
             # its event loop and bunch up the timestamps (and flood counts) of the sends that
@@ -134,13 +179,17 @@ async def fanout(
                 sent = _sent_counter(double)
                 # Paid runs: allow for a bot far below the paid limit (the figure says how far).
                 per_second = 150.0 if stars else min(rate, CEILING)
-                budget = LIVE_SECONDS + 60 if live else early + people / per_second * 1.5 + 60
+                budget = (
+                    LIVE_SECONDS + 60
+                    if live
+                    else early + (people + warmup) / per_second * 1.5 + 60 + bool(warmup) * 300
+                )
                 if live:
                     await asyncio.sleep(max(0.0, due_at.timestamp() - time.time() + 3))
                     live_load = await _live_taps(double, LIVE_SECONDS)
                 else:
                     await poll_until(
-                        lambda: sent() >= people,
+                        lambda: sent() >= people + warmup,
                         timeout=budget,
                         what=f"{people} reminders",
                         interval=0.5,
@@ -148,9 +197,14 @@ async def fanout(
                     )
             finally:
                 gc.enable()
+                for sender in extra:
+                    await sender.stop()
                 await child.stop()
         figures = _figures(double, chats, due_at.timestamp(), rate, people)
         figures["early_setting_s"] = early
+        figures["warmup_people"] = warmup
+        figures["database"] = kind
+        figures["senders"] = senders
         figures["stars_budget"] = stars
         figures["paid_messages"] = double.paid_messages
         figures["stars_spent"] = double.stars_spent
@@ -320,6 +374,8 @@ def render_paid(runs: list[dict[str, Any]]) -> str:
     return table(
         [
             "people due",
+            "database, senders",
+            "an earlier crowd",
             "Stars a day",
             "sent",
             "paid",
@@ -335,6 +391,8 @@ def render_paid(runs: list[dict[str, Any]]) -> str:
         [
             (
                 r["people"],
+                f"{r.get('database', 'sqlite')}, {r.get('senders', 1)}",
+                r.get("warmup_people", 0),
                 r["stars_budget"],
                 r["sent"],
                 r["paid_messages"],
@@ -373,13 +431,23 @@ async def main() -> None:
         paid = []
         if args.paid_people:
             # A budget that covers the whole crowd (0.1 Star a message), then one too small.
-            for people, stars in (
-                (args.paid_people, args.paid_people),
-                (args.paid_people // 50, SMALL_BUDGET_STARS),
+            kinds = await database_kinds()
+            big = ("postgresql", PAID_SENDERS) if "postgresql" in kinds else ("sqlite", 1)
+            for people, stars, warmup, (kind, senders) in (
+                (args.paid_people, args.paid_people + WARMUP_PEOPLE, WARMUP_PEOPLE, big),
+                (args.paid_people // 50, SMALL_BUDGET_STARS, 0, ("sqlite", 1)),
             ):
                 say(f"paid broadcasts: {people} people, {stars} Stars a day ...")
                 run = await fanout(
-                    args.rate, people, workdir, early=args.early, stars=stars, tag=f"paid-{stars}"
+                    args.rate,
+                    people,
+                    workdir,
+                    early=args.early,
+                    stars=stars,
+                    tag=f"paid-{stars}",
+                    warmup=warmup,
+                    kind=kind,
+                    senders=senders,
                 )
                 say(
                     f"  {run['sent']} sent ({run['paid_messages']} paid, {run['stars_spent']:g} "

@@ -245,7 +245,13 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
             "(bot/services/paid_broadcast.py); the double enforces Telegram's 1,000 paid "
             "messages a second and counts the Stars (0.1 each). The first run's budget covers "
             "the crowd; the second's is too small, and the rest of its crowd waits for free "
-            "slots.\n\n" + str(data.get("paid_table", ""))
+            "slots. In the first run the same bot sent an earlier crowd first (due "
+            "170 s before; its sends are not in the figures, its Stars are), as a bot that has "
+            "run before: the early start plans each crowd with the rate the senders reached "
+            "in their latest backlog (handlers/reminders.py, ReminderPace.observe), which on "
+            "this machine is well below the paid lane's 900 a second. A bot's first crowd after "
+            "a start is planned with the configured rate, and starts later.\n\n"
+            + str(data.get("paid_table", ""))
         )
         parts.append(
             f"Goal: {big['people']:,} due at one minute with paid broadcasts on give p95 "

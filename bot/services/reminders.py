@@ -159,16 +159,21 @@ class ReminderService:
         self._lease = lease
         self.worker = worker or uuid.uuid4().hex[:12]
 
-    async def claim_due(self, limit: int) -> list[Claim]:
-        """Claim up to `limit` reminders that are due, and move each person's schedule on."""
+    async def claim_due(self, limit: int, *, rate: float | None = None) -> list[Claim]:
+        """Claim up to `limit` reminders that are due, and move each person's schedule on.
+
+        rate: the reminders a second the senders were measured to reach, when known; the early
+        start reckons with it where it is below the configured rate.
+        """
         now = self._clock()
+        expected = self._rate if rate is None else min(self._rate, rate)
         claims: list[Claim] = []
         async with self._units() as uow:
             claims.extend(await self._recover(uow, now, limit))
             cutoff = now
             if self._max_early > timedelta(0):
                 upcoming = await uow.people.upcoming(now, now + self._max_early)
-                cutoff = release_until(upcoming, now, self._rate, self._max_early)
+                cutoff = release_until(upcoming, now, expected, self._max_early)
             people = await uow.people.due(cutoff, limit - len(claims))
             claims.extend(await self._claim_people(uow, people, now, cutoff))
             claims = await self._with_hip(uow, claims)

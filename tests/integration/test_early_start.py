@@ -57,6 +57,22 @@ async def test_a_crowd_starts_early_by_half_its_sending_time(sessions) -> None:
     assert {(r.due_at, r.status) for r in rows} == {(DUE, "claimed")}, "due at the chosen minute"
 
 
+async def test_a_measured_rate_below_the_setting_starts_the_crowd_earlier(sessions) -> None:
+    clock = FakeClock(DUE - timedelta(hours=1))
+    await crowd(sessions, clock, 300, time(8, 0), 35_000)
+    # Configured for 30/s (300 in 10 s: 5 s early), but the senders reached 10/s last time:
+    # 300 take 30 s, so they start 15 s early, and no more than a measurement above the
+    # setting allows.
+    service = sweeper(sessions, clock, rate=30, cap_s=180)
+    clock.now = DUE - timedelta(seconds=14)
+    assert await service.claim_due(50, rate=60) == [], "never faster than the setting"
+    assert await service.claim_due(50) == []
+    clock.now = DUE - timedelta(seconds=16)
+    assert await service.claim_due(50, rate=10) == []
+    clock.now = DUE - timedelta(seconds=14)
+    assert len(await service.claim_due(50, rate=10)) == 50
+
+
 async def test_never_earlier_than_the_limit(sessions) -> None:
     clock = FakeClock(DUE - timedelta(hours=1))
     await crowd(sessions, clock, 400, time(8, 0), 31_000)
