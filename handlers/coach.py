@@ -48,8 +48,10 @@ async def on_screening(
         await edit(query, coach_screens.screening_caution(library, data.routine_id, here=data.here))
         return
     choice = SCREENING[data.answer]
-    await context.services.coach.screen(ref, choice)
     message = query.message
+    starting = choice is not Screening.NOT_NOW and data.routine_id in library.routines
+    if not starting:
+        await context.services.coach.screen(ref, choice)
     if choice is Screening.NOT_NOW:
         await answer(query, library.texts.ans_screening_saved)
         await edit(query, Screen(library.texts.screening_not_now))
@@ -61,11 +63,13 @@ async def on_screening(
         if current is not None:
             await edit(query, settings_screens.settings_main(library, current))
         return
-    # The routine the person was starting, in this message (it was the question's).
+    # The routine the person was starting, in this message (it was the question's); the
+    # answer is stored in the start's transaction: one commit for the press.
     started = await context.services.routines.start(
         ref,
         data.routine_id,
         message_id=message.message_id if isinstance(message, Message) else None,
+        screening=choice,
     )
     if started.view is None or not isinstance(message, Message):
         await answer(query, library.texts.ans_screening_saved)

@@ -26,7 +26,6 @@ from bot.services.clock import Clock
 from bot.services.coaching import histories
 from bot.services.people import PeopleService, PersonRef
 from bot.services.routines import RoutineService, RunView
-from bot.services.scheduling import reschedule
 from content import Library
 
 logger = logging.getLogger(__name__)
@@ -76,14 +75,9 @@ class CoachService:
 
         It registers someone unknown: answering it is a choice the person makes.
         """
-        now = self._clock()
         async with self._units() as uow:
             person = await self._people.join_in(uow, ref, reminders_on=False)
-            person.screening = answer
-            person.screened_at = now
-            if answer is Screening.NOT_NOW and person.reminders_on:
-                person.reminders_on = False
-                reschedule(person, now)
+            self._people.screen_in(person, answer)
             await uow.commit()
 
     async def screening(self, ref: PersonRef) -> Screening | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.db.models import Person
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from bot.domain.screening import Screening
 from bot.services.clock import Clock
 from bot.services.scheduling import reschedule
 
@@ -78,6 +79,18 @@ class PeopleService:
         """Return the languages people use, most used first."""
         async with self._units() as uow:
             return await uow.people.languages_in_use()
+
+    def screen_in(self, person: Person, answer: Screening) -> None:
+        """Store a first-use screening answer on a loaded person (a unit of work commits it).
+
+        A person who says 'not now' gets no reminders until they change it.
+        """
+        now = self._clock()
+        person.screening = answer
+        person.screened_at = now
+        if answer is Screening.NOT_NOW and person.reminders_on:
+            person.reminders_on = False
+            reschedule(person, now)
 
     async def find_in(self, uow: UnitOfWork, ref: PersonRef) -> Person | None:
         """Return the person's row, or None when nothing is stored about them (writes nothing)."""

@@ -31,7 +31,7 @@ from bot.domain.run import (
     plan_steps,
 )
 from bot.domain.schedule import local_date
-from bot.domain.screening import may_train
+from bot.domain.screening import Screening, may_train
 from bot.domain.streak import StreakSummary, milestones_reached, streak
 from bot.services.clock import Clock
 from bot.services.coaching import CoachingPlanner
@@ -126,12 +126,19 @@ class RoutineService:
         self.planner = CoachingPlanner(library)
 
     async def start(
-        self, ref: PersonRef, routine_id: str, message_id: int | None = None
+        self,
+        ref: PersonRef,
+        routine_id: str,
+        message_id: int | None = None,
+        *,
+        screening: Screening | None = None,
     ) -> StartResult:
         """Open a run of a routine; return it and whether it is new.
 
         message_id: the chat message the run will be shown in, when it is known before the
         start (the button's own message); then the start is the one transaction it takes.
+        screening: the first-use screening answer the person gave with this start, stored in
+        the same transaction.
 
         A run still in progress is stopped first, so a person has one live run. A repeated
         tap on a start button returns the untouched run the first tap opened. Starting a
@@ -143,6 +150,8 @@ class RoutineService:
         now = self._clock()
         async with self._units() as uow:
             person = await self._people.join_in(uow, ref, reminders_on=False)
+            if screening is not None:
+                self._people.screen_in(person, screening)
             if not may_train(person.screening):
                 await uow.commit()
                 return StartResult(None, False, needs_screening=True)

@@ -132,6 +132,31 @@ async def test_picker_becomes_the_first_exercise_in_one_transaction(sandbox: San
     assert step.animation_sha256 is not None  # the move, shown
 
 
+async def test_the_hip_answer_that_starts_a_routine_commits_once(sandbox: Sandbox, db) -> None:
+    ada = sandbox.person(504)
+    await start_desk(ada)  # the first picture uploaded before (its own commit, once per bot)
+    bob = sandbox.person(505, "Bob")
+    await bob.send("/routine")
+    await bob.press(routine_label("desk"))
+    question = bob.last
+    assert question.html == T.screening_question
+    commits: list[object] = []
+    count = commits.append
+    event.listen(Engine, "commit", count)
+    try:
+        answer = await bob.press(T.btn_screening_no)
+    finally:
+        event.remove(Engine, "commit", count)
+    assert answer.text == T.ans_started
+    assert bob.last.message_id == question.message_id, "the question became the routine"
+    assert len(commits) == 1, "the answer and the routine's start are one transaction"
+    async with db() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == 505))
+        assert person is not None and person.screening == "clear"
+        run = await session.scalar(select(Run).where(Run.person_id == person.id))
+    assert run is not None and (run.status, run.message_id) == ("active", question.message_id)
+
+
 async def test_full_desk_routine_with_easier_harder_counts_and_skip(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(503)
     await start_desk(ada)
