@@ -191,8 +191,7 @@ async def run_button(
                     await reply_to_query(query, stats_screens.milestone_screen(library, reached))
                 if finish is not None and finish.day is not None:
                     # The person's teams' boards: a ✅ by their name, coalesced and paced.
-                    posts = await services.teams.after_finish(ref.telegram_id, finish.day)
-                    await team_boards.refresh(context, posts)
+                    await team_boards.refresh(context, list(finish.boards))
             return
     await answer(query, _refusal(context, result))
     await _repair(query, context, result)

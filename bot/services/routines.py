@@ -92,6 +92,8 @@ class FinishFacts:
     summary: StreakSummary
     milestones: list[int]
     day: date | None = None  # the local day the run counts for
+    # (post id, group chat id) of the person's teams' boards of that day, marked for an edit.
+    boards: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,11 @@ class RoutineService:
             assert run.local_date is not None
             if new.status is RunStatus.FINISHED:
                 finish = await self._celebrate(uow, person, run.local_date, now)
+                # A board of a day shows the finishes that count for that day (the run's own
+                # local day, the rule of the streak): only that day's posts change. Marked in
+                # the press's transaction, so the press commits once.
+                boards = await uow.teams.mark_boards_dirty(person.id, [run.local_date])
+                finish = replace(finish, boards=tuple(boards))
                 done = [r.exercise_id for r in records if r.status is SetStatus.DONE]
                 coaching = await self.planner.after_finish(
                     uow, person, view.coaching, list(dict.fromkeys(done))

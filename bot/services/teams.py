@@ -361,21 +361,6 @@ class TeamService:
                 await self._view(uow, team, now) for team in await uow.teams.teams_of(person.id)
             ]
 
-    async def after_finish(self, telegram_id: int, day: date) -> list[tuple[int, int]]:
-        """Mark the boards a finished routine changes; return (post id, chat id) of each.
-
-        A board of a day shows the finishes that count for that day (the run's own local day,
-        the rule of the person's streak), so only that day's posts change.
-        """
-        async with self._units() as uow:
-            person = await uow.people.by_telegram_id(telegram_id)
-            if person is None:
-                return []
-            days = [day]
-            posts = await uow.teams.mark_boards_dirty(person.id, days)
-            await uow.commit()
-            return posts
-
     async def _touch_today(
         self, uow: UnitOfWork, team: Team, today: date
     ) -> tuple[tuple[int, int], ...]:

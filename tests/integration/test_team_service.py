@@ -48,6 +48,18 @@ async def finish(sessions: async_sessionmaker[AsyncSession], telegram_id: int, d
         await session.commit()
 
 
+async def boards_after_finish(
+    sessions: async_sessionmaker[AsyncSession], telegram_id: int, day: date
+) -> list[tuple[int, int]]:
+    """Mark the boards a finish of the person on that day changes, as a finishing press does."""
+    async with units(sessions)() as uow:
+        person = await uow.people.by_telegram_id(telegram_id)
+        assert person is not None
+        posts = await uow.teams.mark_boards_dirty(person.id, [day])
+        await uow.commit()
+        return posts
+
+
 async def test_two_sweepers_post_each_team_once(database_url, sessions) -> None:
     clock = FakeClock(MONDAY)
     setup = service(sessions, clock)
@@ -91,7 +103,7 @@ async def test_milestones_once_and_board_edits_spaced(sessions) -> None:
         await teams.mark_sent(claim.post_id, message_id=100 + offset)
         for uid in members:
             await finish(sessions, uid, day)
-        posts = await teams.after_finish(members[0], day)
+        posts = await boards_after_finish(sessions, members[0], day)
         assert posts == [(claim.post_id, -8001)]
         assert await teams.board_edit(claim.post_id) is None, "within the gap of the post"
         clock.now += BOARD_GAP
@@ -99,7 +111,7 @@ async def test_milestones_once_and_board_edits_spaced(sessions) -> None:
         assert edit is not None and edit.board.done == 2
         assert edit.milestones == ((3,) if offset == 2 else ())
         assert await teams.board_edit(claim.post_id) is None, "clean now"
-        await teams.after_finish(members[1], day)
+        await boards_after_finish(sessions, members[1], day)
         clock.now += BOARD_GAP
         again = await teams.board_edit(claim.post_id)
         assert again is not None and again.milestones == (), "each milestone once"
