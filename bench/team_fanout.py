@@ -64,9 +64,6 @@ from bot.db.unit_of_work import units
 from bot.domain.run import RunStatus
 from bot.domain.schedule import EVERY_DAY, days_to_mask
 from bot.sandbox.double import BotApiDouble
-from bot.services.clock import system_clock
-from bot.services.people import PeopleService
-from bot.services.teams import TeamService
 
 CEILING = 30.0  # Telegram's overall limit, enforced by the double
 GROUP_LIMIT = 20  # Telegram's ~20 messages or edits a minute per group, enforced by the double
@@ -371,11 +368,10 @@ async def boards_phase(rate: float, groups: int, members: int, workdir: Path) ->
 async def _finish_burst(engine: Any, loaded: Load) -> dict[int, list[float]]:
     """Every member finishes a routine at a random moment within BURST s; return the times.
 
-    A finish is a finished run committed in the database, then TeamService.after_finish (what
-    the bot calls after a routine's last press committed), which marks the boards dirty.
+    A finish is a finished run committed in the database with its teams' boards marked dirty,
+    in one transaction, as a routine's last press does (bot/services/routines.py).
     """
     uow = units(create_sessionmaker(engine))
-    teams = TeamService(uow, PeopleService(uow, system_clock, "UTC"), system_clock, "UTC")
     rng = random.Random(13)
     plan = sorted(
         (rng.uniform(0, BURST), team_id, person_id, telegram_id)
@@ -407,8 +403,8 @@ async def _finish_burst(engine: Any, loaded: Load) -> dict[int, list[float]]:
                     sets_done=6,
                 )
             )
+            await unit.teams.mark_boards_dirty(person_id, [loaded.day])
             await unit.commit()
-        await teams.after_finish(telegram_id, loaded.day)
         times[chat_of[team_id]].append(time.time())
     return times
 
