@@ -12,8 +12,8 @@ are loaded with SQL; nobody has a personal reminder due, so every send is a team
    and the busiest group's messages in any minute.
 2. Boards: BOARD_GROUPS teams of BOARD_MEMBERS members, due at one minute; once their posts
    are out, every member finishes a routine within BURST seconds (a finished run inserted in
-   the database, then TeamService.after_finish, the call a finish in the bot makes after its
-   commit, which marks the boards dirty; the bot's team sweep picks dirty boards up). Measured:
+   the database with its teams' boards marked dirty in the same transaction, as a routine's
+   last press does; the bot's team sweep picks dirty boards up). Measured:
    edits per group, the most sends and edits in any 60 s of a group, 429s, and that each
    final board shows every finisher.
 """
