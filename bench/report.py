@@ -149,6 +149,30 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         + _verdict(worst <= 1.5 if goals else None)
         + f" (worst ratio {fmt(worst)})."
     )
+    # The press at the cost of one committed row: against floor_db, paced (CPU at most 1.2x,
+    # p99 at most 1.5x), on each database.
+    for base in (r for r in results if r["app"] == "floor_db" and r["regime"] == "paced"):
+        coach = next(
+            (
+                r
+                for r in results
+                if r["app"] == "coach" and r["kind"] == base["kind"] and r["regime"] == "paced"
+            ),
+            None,
+        )
+        if coach is None:
+            continue
+        for name, value, limit in (
+            ("CPU/update coach/floor_db", ratio(_cpu(coach), _cpu(base)), 1.2),
+            ("p99 coach/floor_db", ratio(coach["p99_ms"], base["p99_ms"]), 1.5),
+        ):
+            goals.append(
+                (
+                    f"button cost, {base['kind']}, paced: {name} at most {limit:g}",
+                    fmt(value),
+                    _verdict(value <= limit),
+                )
+            )
     split = _split_lines(results)
     if split:
         parts.append("Where the distance from the floor goes (CPU per update, paced):\n\n" + split)
