@@ -161,7 +161,9 @@ class RoutineService:
             if current is not None:
                 untouched = current.version == 0 and current.routine_id == routine_id
                 if untouched and now - current.started_at < START_DEDUPE_WINDOW:
-                    return StartResult(await self.view_of(uow, person, current), False)
+                    view = await self.view_of(uow, person, current)
+                    await uow.commit()  # a hip answer given with this start is kept
+                    return StartResult(view, False)
                 current.status = RunStatus.STOPPED
                 current.version += 1
                 current.finished_at = now

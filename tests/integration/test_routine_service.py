@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import ExerciseLevel, Run, SetLog
+from bot.db.models import ExerciseLevel, Person, Run, SetLog
 from bot.db.unit_of_work import units
 from bot.domain.run import Action, Notice, RunStatus
 from bot.domain.screening import Screening
@@ -153,3 +153,16 @@ async def test_a_full_run_finishes_with_one_row_per_step(sessions, lib, clock) -
     assert run is not None and run.status == "finished" and run.finished_at is not None
     late = await routines.press(ADA, view.run_id, version, Action.DONE)
     assert late.verdict is Verdict.OVER
+
+
+async def test_a_hip_answer_given_with_a_repeated_start_is_kept(sessions, lib, clock) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await start(routines, ADA, "desk")
+    people, clock_ = routines._people, routines._clock
+    coach = CoachService(routines._units, routines._library, people, routines, clock_)
+    await coach.screen(ADA, Screening.NOT_NOW)  # changed in /settings, the run untouched
+    again = await routines.start(ADA, "desk", screening=Screening.GENTLE)
+    assert again.view is not None and again.view.run_id == view.run_id and not again.is_new
+    async with sessions() as session:
+        stored = await session.scalar(select(Person.screening).where(Person.telegram_id == 1001))
+    assert stored == Screening.GENTLE, "the answer given with the start is stored"
