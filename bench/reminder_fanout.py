@@ -182,7 +182,10 @@ async def fanout(
                 budget = (
                     LIVE_SECONDS + 60
                     if live
-                    else early + (people + warmup) / per_second * 1.5 + 60 + bool(warmup) * 300
+                    else early
+                    + (people + warmup) / per_second * 1.5
+                    + 60
+                    + (WARMUP_BEFORE.total_seconds() if warmup else 0)
                 )
                 if live:
                     await asyncio.sleep(max(0.0, due_at.timestamp() - time.time() + 3))

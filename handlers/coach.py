@@ -49,16 +49,14 @@ async def on_screening(
         return
     choice = SCREENING[data.answer]
     message = query.message
-    starting = choice is not Screening.NOT_NOW and data.routine_id in library.routines
-    if not starting:
+    if choice is Screening.NOT_NOW or data.routine_id not in library.routines:
+        # No routine starts with this answer: it is stored on its own.
         await context.services.coach.screen(ref, choice)
-    if choice is Screening.NOT_NOW:
         await answer(query, library.texts.ans_screening_saved)
-        await edit(query, Screen(library.texts.screening_not_now))
-        return
-    if not data.routine_id or data.routine_id not in library.routines:
+        if choice is Screening.NOT_NOW:
+            await edit(query, Screen(library.texts.screening_not_now))
+            return
         # Changed from /settings: back to the settings as they now stand.
-        await answer(query, library.texts.ans_screening_saved)
         current = await context.services.settings.get(ref)
         if current is not None:
             await edit(query, settings_screens.settings_main(library, current))

@@ -189,7 +189,7 @@ async def run_button(
                 await _show(query, context, result.view, screen)
                 for reached in finish.milestones if finish else []:
                     await reply_to_query(query, stats_screens.milestone_screen(library, reached))
-                if finish is not None and finish.day is not None:
+                if finish is not None and finish.boards:
                     # The person's teams' boards: a ✅ by their name, coalesced and paced.
                     await team_boards.refresh(context, list(finish.boards))
             return

@@ -91,8 +91,8 @@ class FinishFacts:
 
     summary: StreakSummary
     milestones: list[int]
-    day: date | None = None  # the local day the run counts for
-    # (post id, group chat id) of the person's teams' boards of that day, marked for an edit.
+    # (post id, group chat id) of the boards of the person's teams for the day the run counts
+    # for, marked for an edit.
     boards: tuple[tuple[int, int], ...] = ()
 
 
@@ -342,7 +342,7 @@ class RoutineService:
             before.current, after.current, await uow.milestones.celebrated(person.id)
         )
         recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
-        return FinishFacts(after, recorded, finished_on)
+        return FinishFacts(after, recorded)
 
     async def view_of(
         self, uow: UnitOfWork, person: Person, run: Run, levels: Mapping[str, int] | None = None
