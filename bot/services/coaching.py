@@ -43,13 +43,15 @@ async def histories(
 ) -> dict[str, list[SessionRecord]]:
     """Return each exercise's past sessions as the coaching rules read them."""
     rows = await uow.sets.done_history(person.id, exercise_ids, HISTORY_RUNS)
-    check_ins = await uow.check_ins.of_runs(sorted({row[0] for row in rows}))
+    check_ins = {
+        row.run_id: CheckIn(row.answer, row.picked) for row in rows if row.answer is not None
+    }
     # Per run and exercise: the day, the level of the last set, the first count of each side
     # at that level (an extra set is extra work, not a measure: bot/domain/history.py).
     sets: dict[tuple[int, str], list[tuple[Side | None, int, int]]] = defaultdict(list)
     days: dict[int, date] = {}
     done_in_run: dict[int, list[str]] = defaultdict(list)
-    for run_id, day, exercise_id, side, level, count in rows:
+    for run_id, day, exercise_id, side, level, count, _, _ in rows:
         sets[(run_id, exercise_id)].append((_side(side), level, count))
         days[run_id] = day
         if exercise_id not in done_in_run[run_id]:
@@ -67,9 +69,7 @@ async def histories(
         for side, at, count in logged:
             if at == level and side not in counts and (side is not None) == dose.per_side:
                 counts[side] = count
-        row = check_ins.get(run_id)
-        check_in = None if row is None else CheckIn(PainAnswer(row.answer), row.exercise_id)
-        pain = answers_by_exercise(check_in, done_in_run[run_id]).get(
+        pain = answers_by_exercise(check_ins.get(run_id), done_in_run[run_id]).get(
             exercise_id, PainAnswer.UNANSWERED
         )
         result[exercise_id].append(SessionRecord(run_id, days[run_id], level, dose, counts, pain))

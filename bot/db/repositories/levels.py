@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ExerciseLevel
 from bot.db.repositories.dialect import insert_for
+
+_STANDINGS = select(ExerciseLevel).where(
+    ExerciseLevel.person_id == bindparam("person_id"),
+    ExerciseLevel.exercise_id.in_(bindparam("exercise_ids", expanding=True)),
+)
 
 
 class LevelRepository:
@@ -64,10 +69,7 @@ class LevelRepository:
     ) -> dict[str, ExerciseLevel]:
         """Return the person's rows for these exercises (version and the coach's markers)."""
         rows = await self._session.scalars(
-            select(ExerciseLevel).where(
-                ExerciseLevel.person_id == person_id,
-                ExerciseLevel.exercise_id.in_(list(exercise_ids)),
-            )
+            _STANDINGS, {"person_id": person_id, "exercise_ids": list(exercise_ids)}
         )
         return {row.exercise_id: row for row in rows.all()}
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Milestone
 from bot.db.repositories.dialect import insert_for
+
+_CELEBRATED = select(Milestone.days).where(Milestone.person_id == bindparam("person_id"))
 
 
 class MilestoneRepository:
@@ -19,9 +21,7 @@ class MilestoneRepository:
 
     async def celebrated(self, person_id: int) -> set[int]:
         """Return the milestones (in days) the person has been congratulated on."""
-        rows = await self._session.scalars(
-            select(Milestone.days).where(Milestone.person_id == person_id)
-        )
+        rows = await self._session.scalars(_CELEBRATED, {"person_id": person_id})
         return set(rows.all())
 
     async def record_once(self, person_id: int, days: int, now: datetime) -> bool:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Pause
+
+_OF = (
+    select(Pause.person_id, Pause.first_day, Pause.last_day)
+    .where(Pause.person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(Pause.first_day)
+)
 
 
 class PauseRepository:
@@ -19,11 +25,7 @@ class PauseRepository:
 
     async def of(self, person_ids: Sequence[int]) -> list[tuple[int, date, date]]:
         """Return (person id, first day, last day) of every pause of these people, oldest first."""
-        rows = await self._session.execute(
-            select(Pause.person_id, Pause.first_day, Pause.last_day)
-            .where(Pause.person_id.in_(list(person_ids)))
-            .order_by(Pause.first_day)
-        )
+        rows = await self._session.execute(_OF, {"person_ids": list(person_ids)})
         return [(person_id, first, last) for person_id, first, last in rows.all()]
 
     def add(self, person_id: int, first: date, last: date) -> None:

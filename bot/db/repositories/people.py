@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
 from bot.db.repositories.dialect import insert_for
+
+# Nearly every update starts by finding its person: the statement is built once.
+_BY_TELEGRAM_ID = select(Person).where(Person.telegram_id == bindparam("telegram_id"))
 
 
 class PeopleRepository:
@@ -23,7 +26,7 @@ class PeopleRepository:
 
     async def by_telegram_id(self, telegram_id: int) -> Person | None:
         """Return the person for a Telegram user id, if they ever wrote to the coach."""
-        return await self._session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        return await self._session.scalar(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 
     async def get_or_create(
         self,
@@ -49,7 +52,8 @@ class PeopleRepository:
                 person.updated_at = now
             return person, False
         insert = insert_for(self._session)
-        result = await self._session.execute(
+        # RETURNING the new row as the person: no second read of what was just written.
+        created = await self._session.scalars(
             insert(Person)
             .values(
                 telegram_id=telegram_id,
@@ -62,12 +66,15 @@ class PeopleRepository:
                 language=language,
             )
             .on_conflict_do_nothing(index_elements=["telegram_id"])
-            .returning(Person.id)
+            .returning(Person)
         )
-        created = result.scalar_one_or_none() is not None
+        person = created.one_or_none()
+        if person is not None:
+            return person, True
+        # A concurrent first update inserted the row between the read and the insert.
         person = await self.by_telegram_id(telegram_id)
         assert person is not None
-        return person, created
+        return person, False
 
     async def language_of(self, telegram_id: int) -> str | None:
         """Return the language a person chose (or was given at first contact), if known."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,33 @@ def counts_for_its_day() -> ColumnElement[bool]:
     )
 
 
+# The statements of every press, built once with their parameters named: each press then
+# skips building the statement and its cache key (the profile's largest share of a press).
+_LOCK = (
+    select(Run, Person, ExerciseLevel.exercise_id, ExerciseLevel.level)
+    .join(Person, Person.id == Run.person_id)
+    .outerjoin(ExerciseLevel, ExerciseLevel.person_id == Run.person_id)
+    .where(Run.id == bindparam("lock_run_id"))
+    .with_for_update(of=Run)
+)
+_ACTIVE = (
+    select(Run)
+    .where(Run.person_id == bindparam("person_id"), Run.status == RunStatus.ACTIVE)
+    .order_by(Run.id.desc())
+    .limit(1)
+)
+_MARKS = select(
+    func.max(case((Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]), Run.id))),
+    func.count(Run.id),
+).where(Run.person_id == bindparam("person_id"))
+_DONE_DAYS = select(Run.person_id, Run.local_date).where(
+    Run.person_id.in_(bindparam("person_ids", expanding=True)), counts_for_its_day()
+)
+# A Core UPDATE on the table: the columns it sets are the parameters given with it.
+_RUNS = cast(Table, Run.__table__)
+_SAVE = update(_RUNS).where(_RUNS.c.id == bindparam("save_run_id"))
+
+
 class RunRepository:
     """Rows of the runs table."""
 
@@ -38,12 +66,7 @@ class RunRepository:
 
     async def active(self, person_id: int) -> Run | None:
         """Return the person's run in progress, if any."""
-        return await self._session.scalar(
-            select(Run)
-            .where(Run.person_id == person_id, Run.status == RunStatus.ACTIVE)
-            .order_by(Run.id.desc())
-            .limit(1)
-        )
+        return await self._session.scalar(_ACTIVE, {"person_id": person_id})
 
     async def lock(self, run_id: int) -> tuple[Run, Person, dict[str, int]] | None:
         """Load a run, its person and the person's remembered versions, locking the run's row.
@@ -52,15 +75,7 @@ class RunRepository:
         statement for all three: every button press starts here, and the view of the run
         needs the versions (one row per remembered exercise; none means standard).
         """
-        rows = (
-            await self._session.execute(
-                select(Run, Person, ExerciseLevel.exercise_id, ExerciseLevel.level)
-                .join(Person, Person.id == Run.person_id)
-                .outerjoin(ExerciseLevel, ExerciseLevel.person_id == Run.person_id)
-                .where(Run.id == run_id)
-                .with_for_update(of=Run)
-            )
-        ).all()
+        rows = (await self._session.execute(_LOCK, {"lock_run_id": run_id})).all()
         if not rows:
             return None
         levels = {row[2]: row[3] for row in rows if row[2] is not None}
@@ -71,12 +86,7 @@ class RunRepository:
 
         One statement for both (a routine's start asks them together).
         """
-        ended = func.max(case((Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]), Run.id)))
-        row = (
-            await self._session.execute(
-                select(ended, func.count(Run.id)).where(Run.person_id == person_id)
-            )
-        ).one()
+        row = (await self._session.execute(_MARKS, {"person_id": person_id})).one()
         return row[0], row[1] > 0
 
     async def save(self, run: Run, values: Mapping[str, object]) -> None:
@@ -85,10 +95,7 @@ class RunRepository:
         No ORM flush: the loaded object takes the values as already saved (not dirty), so the
         commit writes nothing twice.
         """
-        await self._session.execute(
-            update(Run).where(Run.id == run.id).values(**values),
-            execution_options={"synchronize_session": False},
-        )
+        await self._session.execute(_SAVE, {**values, "save_run_id": run.id})
         for key, value in values.items():
             set_committed_value(run, key, value)
 
@@ -101,11 +108,7 @@ class RunRepository:
     async def done_days(self, person_ids: Sequence[int]) -> dict[int, list[date]]:
         """Return, per person, the local day of every run that counts (one per such run)."""
         days: dict[int, list[date]] = {person_id: [] for person_id in person_ids}
-        rows = await self._session.execute(
-            select(Run.person_id, Run.local_date).where(
-                Run.person_id.in_(list(person_ids)), counts_for_its_day()
-            )
-        )
+        rows = await self._session.execute(_DONE_DAYS, {"person_ids": list(person_ids)})
         for person_id, day in rows.all():
             if day is not None:
                 days[person_id].append(day)

@@ -4,12 +4,69 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import NamedTuple, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Run, SetLog
+from bot.db.models import CheckIn, Run, SetLog
+from bot.domain.history import PainAnswer
 from bot.domain.run import RunStatus, SetStatus
+
+
+class HistoryRow(NamedTuple):
+    """A set done in an ended run, with that run's day and end-of-run check-in (if any)."""
+
+    run_id: int
+    day: date
+    exercise_id: str
+    side: str | None
+    level: int
+    reps: int
+    # The check-in's answer and the exercise the person picked as painful (None: no check-in).
+    answer: PainAnswer | None
+    picked: str | None
+
+
+# Built once: a press inserts its set with this statement and the row's values as parameters
+# (a Core INSERT on the table: no statement building, cache key or ORM bulk step per press).
+_LOG = insert(cast(Table, SetLog.__table__))
+
+
+_LATEST_ENDED = (
+    select(Run.id)
+    .where(
+        Run.person_id == bindparam("person_id"),
+        Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
+        Run.local_date.is_not(None),
+    )
+    .order_by(Run.id.desc())
+    .limit(bindparam("runs"))
+    .scalar_subquery()
+)
+# Every start and finish reads the history: built once, its parameters named.
+_HISTORY = (
+    select(
+        SetLog.run_id,
+        Run.local_date,
+        SetLog.exercise_id,
+        SetLog.side,
+        SetLog.level,
+        SetLog.reps,
+        CheckIn.answer,
+        CheckIn.exercise_id,
+    )
+    .join(Run, Run.id == SetLog.run_id)
+    .outerjoin(CheckIn, CheckIn.run_id == SetLog.run_id)
+    .where(
+        SetLog.person_id == bindparam("person_id"),
+        SetLog.status == SetStatus.DONE,
+        SetLog.exercise_id.in_(bindparam("exercise_ids", expanding=True)),
+        SetLog.run_id.in_(_LATEST_ENDED),
+    )
+    .order_by(SetLog.run_id, SetLog.step_index)
+)
+_OF_RUN = select(SetLog).where(SetLog.run_id == bindparam("run_id")).order_by(SetLog.step_index)
 
 
 class SetRepository:
@@ -20,13 +77,11 @@ class SetRepository:
 
     async def log(self, values: Mapping[str, object]) -> None:
         """Insert a logged set at once, with one plain INSERT (unique per run and step)."""
-        await self._session.execute(insert(SetLog).values(**values))
+        await self._session.execute(_LOG, dict(values))
 
     async def of_run(self, run_id: int) -> Sequence[SetLog]:
         """Return the sets logged in a run, in step order."""
-        rows = await self._session.scalars(
-            select(SetLog).where(SetLog.run_id == run_id).order_by(SetLog.step_index)
-        )
+        rows = await self._session.scalars(_OF_RUN, {"run_id": run_id})
         return rows.all()
 
     async def done_levels(self, person_id: int) -> list[tuple[str, datetime, int]]:
@@ -49,43 +104,17 @@ class SetRepository:
 
     async def done_history(
         self, person_id: int, exercise_ids: Sequence[str], runs: int
-    ) -> list[tuple[int, date, str, str | None, int, int]]:
+    ) -> list[HistoryRow]:
         """Return the sets done of these exercises in the person's latest ended runs.
 
-        Rows (run id, run's local day, exercise id, side, level, count), oldest set first,
-        from at most `runs` runs per call (newest first): what the coaching rules read.
+        Rows oldest set first, from at most `runs` runs per call (newest first), each with its
+        run's check-in (one outer join: the coaching rules read both, in one statement).
         """
-        latest = (
-            select(Run.id)
-            .where(
-                Run.person_id == person_id,
-                Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]),
-                Run.local_date.is_not(None),
-            )
-            .order_by(Run.id.desc())
-            .limit(runs)
-            .scalar_subquery()
-        )
         rows = await self._session.execute(
-            select(
-                SetLog.run_id,
-                Run.local_date,
-                SetLog.exercise_id,
-                SetLog.side,
-                SetLog.level,
-                SetLog.reps,
-            )
-            .join(Run, Run.id == SetLog.run_id)
-            .where(
-                SetLog.person_id == person_id,
-                SetLog.status == SetStatus.DONE,
-                SetLog.exercise_id.in_(list(exercise_ids)),
-                SetLog.run_id.in_(latest),
-            )
-            .order_by(SetLog.run_id, SetLog.step_index)
+            _HISTORY, {"person_id": person_id, "exercise_ids": list(exercise_ids), "runs": runs}
         )
         return [
-            (run_id, day, exercise_id, side, level, reps or 0)
-            for run_id, day, exercise_id, side, level, reps in rows.all()
+            HistoryRow(run_id, day, exercise_id, side, level, reps or 0, answer, picked)
+            for run_id, day, exercise_id, side, level, reps, answer, picked in rows.all()
             if day is not None
         ]

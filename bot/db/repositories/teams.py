@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person, Team, TeamMember, TeamMilestone, TeamPause, TeamPost
@@ -30,6 +30,24 @@ class NewTeamPost(TypedDict):
     claimed_at: datetime
     claimed_by: str
     detail: str | None
+
+
+# Every finish asks which boards show the person: built once, its parameters named.
+_BOARDS_OF_PERSON = (
+    select(TeamPost.id, Team.chat_id)
+    .join(Team, Team.id == TeamPost.team_id)
+    .where(
+        TeamPost.team_id.in_(
+            select(TeamMember.team_id).where(
+                TeamMember.person_id == bindparam("person_id"), TeamMember.left_on.is_(None)
+            )
+        ),
+        TeamPost.kind == DeliveryKind.DAILY,
+        TeamPost.local_date.in_(bindparam("days", expanding=True)),
+        TeamPost.status.in_(REACHED),
+        TeamPost.message_id.is_not(None),
+    )
+)
 
 
 class TeamRepository:
@@ -267,19 +285,8 @@ class TeamRepository:
         Only posts that reached the group (they have a message to edit). Returns (post id,
         chat id) of each.
         """
-        member_teams = select(TeamMember.team_id).where(
-            TeamMember.person_id == person_id, TeamMember.left_on.is_(None)
-        )
         rows = await self._session.execute(
-            select(TeamPost.id, Team.chat_id)
-            .join(Team, Team.id == TeamPost.team_id)
-            .where(
-                TeamPost.team_id.in_(member_teams),
-                TeamPost.kind == DeliveryKind.DAILY,
-                TeamPost.local_date.in_(list(days)),
-                TeamPost.status.in_(REACHED),
-                TeamPost.message_id.is_not(None),
-            )
+            _BOARDS_OF_PERSON, {"person_id": person_id, "days": list(days)}
         )
         posts = [(post_id, chat_id) for post_id, chat_id in rows.all()]
         if posts:
