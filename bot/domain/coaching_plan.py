@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.domain.run import SIDES, Side
@@ -134,7 +134,9 @@ def targets_of(counts: Mapping[int, Mapping[Side | None, int]]) -> dict[str, dic
 
 def encode(coaching: RunCoaching) -> str:
     """Return the plan as compact JSON."""
-    return json.dumps(asdict(coaching), separators=(",", ":"), sort_keys=True)
+    # vars() turns each nested dataclass into its fields as json meets it: the same JSON as
+    # dataclasses.asdict, without asdict's deep copy of every value first.
+    return json.dumps(coaching, default=vars, separators=(",", ":"), sort_keys=True)
 
 
 def decode(text: str | None) -> RunCoaching:

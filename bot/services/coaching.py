@@ -104,18 +104,20 @@ class CoachingPlanner:
         today: date,
         now: datetime,
         gentlest_today: bool,
+        marks: tuple[int | None, bool],
     ) -> tuple[RunCoaching, dict[str, int]]:
         """Return the run's plan and the person's remembered versions of its exercises.
 
         Versions the rules change without asking (a sharp pain, a long break) are remembered
         here, and the returned versions include them: the run's view needs no second read.
+        marks: the person's latest ended run (its id) and whether any run was ever started.
         """
         library = self._library
         rules = library.coaching
         exercise_ids = list(dict.fromkeys(routine.exercises))
         history = await histories(uow, person, exercise_ids, library)
         rows = await uow.levels.standings(person.id, exercise_ids)
-        latest, any_run = await uow.runs.history_marks(person.id)
+        latest, any_run = marks
         screening = Screening(person.screening) if person.screening else None
         plans: dict[str, ExercisePlan] = {}
         # The versions remembered once the plan is made (as the exercise_levels rows hold them).

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from bot.domain.run import (
     RunStatus,
     SetRecord,
     SetStatus,
+    Side,
     Step,
     apply,
     decode_plan,
@@ -38,7 +40,7 @@ from bot.services.coaching import CoachingPlanner
 from bot.services.hip import gentlest_today
 from bot.services.people import PeopleService, PersonRef
 from bot.services.records import set_record
-from bot.services.training import done_days, schedule_of
+from bot.services.training import streak_inputs
 from content import Library, Routine
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,19 @@ class PressResult:
     record: SetRecord | None = None
 
 
+@dataclass(frozen=True)
+class _PlanParts:
+    """A run's routine, steps and coaching as decoded from its stored columns."""
+
+    routine: Routine
+    steps: tuple[Step, ...]
+    exercise_ids: frozenset[str]
+    coaching: RunCoaching
+    caps: Mapping[str, int]
+    coach_caps: frozenset[str]
+    targets: Mapping[tuple[str, int, Side | None], int]
+
+
 class RoutineService:
     """Runs of routines; each call is one transaction."""
 
@@ -126,6 +141,34 @@ class RoutineService:
         self._people = people
         self._clock = clock
         self.planner = CoachingPlanner(library)
+        # A run's stored plan and coaching decode the same on every press of the run: read
+        # once per text (the parts are immutable: RunState and RunCoaching are frozen).
+        self._plan_parts = lru_cache(maxsize=4096)(self._decode_plan_parts)
+
+    def _decode_plan_parts(
+        self, routine_id: str, plan: str, coaching_text: str | None
+    ) -> _PlanParts:
+        """Return what a run's view reads from its routine, plan and coaching columns."""
+        steps = decode_plan(plan)
+        routine = self._library.routine(routine_id)
+        coaching = coaching_plan.decode(coaching_text)
+        caps = level_caps(routine, self._library.exercises)
+        for exercise_id, cap in coaching.caps().items():
+            caps[exercise_id] = min(cap, caps.get(exercise_id, cap))
+        coach_caps = frozenset(
+            e
+            for e, plan in coaching.exercises.items()
+            if plan.cap_reason not in (None, CapReason.DESK)
+        )
+        return _PlanParts(
+            routine,
+            steps,
+            frozenset(s.exercise_id for s in steps),
+            coaching,
+            caps,
+            coach_caps,
+            coaching.targets(),
+        )
 
     async def start(
         self,
@@ -157,7 +200,7 @@ class RoutineService:
             if not may_train(person.screening):
                 await uow.commit()
                 return StartResult(None, False, needs_screening=True)
-            current = await uow.runs.active(person.id)
+            current, latest, any_run = await uow.runs.active_and_marks(person.id)
             if current is not None:
                 untouched = current.version == 0 and current.routine_id == routine_id
                 if untouched and now - current.started_at < START_DEDUPE_WINDOW:
@@ -168,6 +211,8 @@ class RoutineService:
                 current.version += 1
                 current.finished_at = now
                 current.local_date = local_date(now, ZoneInfo(current.timezone))
+                # The run just stopped is the latest ended one now.
+                latest = max(latest or 0, current.id)
             today = local_date(now, ZoneInfo(person.timezone))
             coaching, levels = await self.planner.plan(
                 uow,
@@ -176,6 +221,7 @@ class RoutineService:
                 today=today,
                 now=now,
                 gentlest_today=await gentlest_today(uow, person, today),
+                marks=(latest, any_run),
             )
             steps = with_extra_sets(plan_steps(routine, self._library.exercises), coaching)
             run = Run(
@@ -328,8 +374,8 @@ class RoutineService:
         uow: UnitOfWork, person: Person, finished_on: date, now: datetime
     ) -> FinishFacts:
         """Return the streak after a run finished, and record milestones reached first now."""
-        days = await done_days(uow, person.id)
-        schedule = await schedule_of(uow, person)
+        found = await streak_inputs(uow, person)
+        days, schedule = found.done_days, found.schedule
         today = local_date(now, ZoneInfo(person.timezone))
         after = streak(days, schedule, today)
         # The streak before this run: the same history without this run's day, unless an
@@ -338,9 +384,7 @@ class RoutineService:
             before = streak([d for d in days if d != finished_on], schedule, today)
         else:
             before = after
-        new = milestones_reached(
-            before.current, after.current, await uow.milestones.celebrated(person.id)
-        )
+        new = milestones_reached(before.current, after.current, found.celebrated)
         recorded = [m for m in new if await uow.milestones.record_once(person.id, m, now)]
         return FinishFacts(after, recorded)
 
@@ -352,29 +396,20 @@ class RoutineService:
         levels: the person's remembered versions when the caller has them already (the lock
         of a press reads them with the run); else they are read here.
         """
-        steps = decode_plan(run.plan)
-        exercise_ids = {step.exercise_id for step in steps}
+        parts = self._plan_parts(run.routine_id, run.plan, run.coaching)
         if levels is None:
-            levels = await uow.levels.of(person.id, exercise_ids)
-        levels = {e: level for e, level in levels.items() if e in exercise_ids}
-        routine = self._library.routine(run.routine_id)
-        coaching = coaching_plan.decode(run.coaching)
-        caps = level_caps(routine, self._library.exercises)
-        for exercise_id, cap in coaching.caps().items():
-            caps[exercise_id] = min(cap, caps.get(exercise_id, cap))
+            levels = await uow.levels.of(person.id, parts.exercise_ids)
+        levels = {e: level for e, level in levels.items() if e in parts.exercise_ids}
+        routine, coaching = parts.routine, parts.coaching
         state = RunState(
-            steps=steps,
+            steps=parts.steps,
             index=run.step_index,
             version=run.version,
             status=RunStatus(run.status),
             levels=levels,
-            caps=caps,
-            coach_caps=frozenset(
-                e
-                for e, plan in coaching.exercises.items()
-                if plan.cap_reason not in (None, CapReason.DESK)
-            ),
-            targets=coaching.targets(),
+            caps=parts.caps,
+            coach_caps=parts.coach_caps,
+            targets=parts.targets,
         )
         records: tuple[SetRecord, ...] = ()
         check_in = None

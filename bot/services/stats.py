@@ -16,7 +16,7 @@ from bot.domain.streak import DayMark, StreakSummary, day_marks, streak, week_ma
 from bot.services.clock import Clock
 from bot.services.people import PeopleService, PersonRef
 from bot.services.records import set_record
-from bot.services.training import WeekSummary, done_days, level_history, schedule_of
+from bot.services.training import WeekSummary, done_days, level_history, streak_inputs
 
 HISTORY_DAYS = 30
 HISTORY_SESSIONS = 5
@@ -102,8 +102,8 @@ class StatsService:
                 return None
             zone = ZoneInfo(person.timezone)
             today = local_date(now, zone)
-            days = await done_days(uow, person.id)
-            schedule = await schedule_of(uow, person)
+            found = await streak_inputs(uow, person)
+            days, schedule = found.done_days, found.schedule
             return StreakView(
                 today=today,
                 summary=streak(days, schedule, today),
@@ -120,8 +120,8 @@ class StatsService:
                 return None
             zone = ZoneInfo(person.timezone)
             today = local_date(now, zone)
-            days = await done_days(uow, person.id)
-            schedule = await schedule_of(uow, person)
+            found = await streak_inputs(uow, person)
+            days, schedule = found.done_days, found.schedule
             first = today - timedelta(days=HISTORY_DAYS - 1)
             joined = local_date(person.created_at, zone)
             marks = day_marks(days, schedule, first, today, today, joined=joined)

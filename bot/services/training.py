@@ -36,15 +36,29 @@ async def schedules_of(uow: UnitOfWork, people: list[Person]) -> dict[int, Sched
     return schedules
 
 
-async def schedule_of(uow: UnitOfWork, person: Person) -> Schedule:
-    """Return one person's schedule (see schedules_of)."""
-    return (await schedules_of(uow, [person]))[person.id]
+@dataclass(frozen=True)
+class StreakInputs:
+    """What one person's streak is computed from, read in one statement."""
+
+    done_days: list[date]
+    schedule: Schedule
+    celebrated: set[int]  # the milestones (in days) celebrated already
+
+
+async def streak_inputs(uow: UnitOfWork, person: Person) -> StreakInputs:
+    """Return a person's counted days, schedule with pauses, and milestones celebrated."""
+    facts = await uow.runs.streak_facts(person.id)
+    schedule = Schedule(mask_to_days(person.remind_days))
+    for first, last in facts.pauses:
+        schedule = schedule.with_pause(first, last)
+    return StreakInputs(facts.done_days, schedule, facts.celebrated)
 
 
 async def streak_now(uow: UnitOfWork, person: Person, now: datetime) -> StreakSummary:
     """Return the person's streak as of now in their zone."""
     today = local_date(now, ZoneInfo(person.timezone))
-    return streak(await done_days(uow, person.id), await schedule_of(uow, person), today)
+    found = await streak_inputs(uow, person)
+    return streak(found.done_days, found.schedule, today)
 
 
 async def level_history(uow: UnitOfWork, person: Person) -> list[tuple[str, date, int]]:

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import ExerciseLevel, Person, Run
+from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run
 from bot.domain.run import RunStatus
 
 
@@ -42,13 +60,55 @@ _ACTIVE = (
     .order_by(Run.id.desc())
     .limit(1)
 )
-_MARKS = select(
-    func.max(case((Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]), Run.id))),
-    func.count(Run.id),
-).where(Run.person_id == bindparam("person_id"))
+_MARKS = (
+    select(
+        func.max(case((Run.status.in_([RunStatus.FINISHED, RunStatus.STOPPED]), Run.id))).label(
+            "ended"
+        ),
+        func.count(Run.id).label("runs"),
+    )
+    .where(Run.person_id == bindparam("person_id"))
+    .subquery()
+)
+# A start's one read of the runs: the run in progress (if any) beside the history marks. The
+# marks are a one-row aggregate, so the outer join always returns a row.
+_ACTIVE_AND_MARKS = (
+    select(Run, _MARKS.c.ended, _MARKS.c.runs)
+    .select_from(_MARKS)
+    .outerjoin(Run, and_(Run.person_id == bindparam("person_id"), Run.status == RunStatus.ACTIVE))
+    .order_by(Run.id.desc())
+    .limit(1)
+)
 _DONE_DAYS = select(Run.person_id, Run.local_date).where(
     Run.person_id.in_(bindparam("person_ids", expanding=True)), counts_for_its_day()
 )
+# What a streak reads of one person, in one statement: the day of each run that counts (kind
+# 0), each pause (kind 1: first and last day) and each milestone celebrated (kind 2: its days).
+_STREAK_FACTS: CompoundSelect[int, date | None, date | None, int | None] = union_all(
+    select(
+        literal(0).label("kind"),
+        Run.local_date.label("first"),
+        cast_(null(), Date).label("last"),
+        cast_(null(), Integer).label("days"),
+    ).where(Run.person_id == bindparam("person_id"), counts_for_its_day()),
+    select(literal(1), Pause.first_day, Pause.last_day, cast_(null(), Integer)).where(
+        Pause.person_id == bindparam("person_id")
+    ),
+    select(literal(2), cast_(null(), Date), cast_(null(), Date), Milestone.days).where(
+        Milestone.person_id == bindparam("person_id")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class StreakFacts:
+    """What the streak rules read of a person, besides their training days of the week."""
+
+    done_days: list[date]  # the local day of every run that counts, one per such run
+    pauses: list[tuple[date, date]]  # first and last day of each pause, oldest first
+    celebrated: set[int]  # the milestones (in days) celebrated already
+
+
 # A Core UPDATE on the table: the columns it sets are the parameters given with it.
 _RUNS = cast(Table, Run.__table__)
 _SAVE = update(_RUNS).where(_RUNS.c.id == bindparam("save_run_id"))
@@ -81,13 +141,13 @@ class RunRepository:
         levels = {row[2]: row[3] for row in rows if row[2] is not None}
         return rows[0][0], rows[0][1], levels
 
-    async def history_marks(self, person_id: int) -> tuple[int | None, bool]:
-        """Return the id of the person's latest finished or stopped run, and whether any ran.
+    async def active_and_marks(self, person_id: int) -> tuple[Run | None, int | None, bool]:
+        """Return the run in progress, the latest finished or stopped run's id, and whether any ran.
 
-        One statement for both (a routine's start asks them together).
+        One statement for all three: a routine's start asks them together.
         """
-        row = (await self._session.execute(_MARKS, {"person_id": person_id})).one()
-        return row[0], row[1] > 0
+        row = (await self._session.execute(_ACTIVE_AND_MARKS, {"person_id": person_id})).one()
+        return row[0], row[1], row[2] > 0
 
     async def save(self, run: Run, values: Mapping[str, object]) -> None:
         """Write these columns of a loaded run with one plain UPDATE, and keep the row in step.
@@ -104,6 +164,18 @@ class RunRepository:
         await self._session.execute(
             update(Run).where(Run.id == run_id).values(message_id=message_id)
         )
+
+    async def streak_facts(self, person_id: int) -> StreakFacts:
+        """Return a person's counted days, pauses and celebrated milestones (one statement)."""
+        rows = (await self._session.execute(_STREAK_FACTS, {"person_id": person_id})).all()
+        days = [first for kind, first, _, _ in rows if kind == 0 and first is not None]
+        pauses = sorted(
+            (first, last)
+            for kind, first, last, _ in rows
+            if kind == 1 and first is not None and last is not None
+        )
+        celebrated = {count for kind, _, _, count in rows if kind == 2 and count is not None}
+        return StreakFacts(days, pauses, celebrated)
 
     async def done_days(self, person_ids: Sequence[int]) -> dict[int, list[date]]:
         """Return, per person, the local day of every run that counts (one per such run)."""
