@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import ExerciseLevel, Person, Run, SetLog
+from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run, SetLog
 from bot.db.unit_of_work import units
 from bot.domain.run import Action, Notice, RunStatus
 from bot.domain.screening import Screening
@@ -16,6 +17,7 @@ from bot.services.people import PeopleService, PersonRef
 from bot.services.routines import RoutineService, RunView, Verdict
 from content import Library
 from tests.conftest import FakeClock
+from tests.rows import finished_run
 
 ADA = PersonRef(telegram_id=1001, chat_id=1001, first_name="Ada")
 BOB = PersonRef(telegram_id=2002, chat_id=2002, first_name="Bob")
@@ -166,3 +168,60 @@ async def test_a_hip_answer_given_with_a_repeated_start_is_kept(sessions, lib, c
     async with sessions() as session:
         stored = await session.scalar(select(Person.screening).where(Person.telegram_id == 1001))
     assert stored == Screening.GENTLE, "the answer given with the start is stored"
+
+
+async def test_streak_facts_are_the_counted_days_pauses_and_milestones(
+    sessions, lib, clock
+) -> None:
+    """The finish's one read of the streak: what counts, each pause and milestone, no one else's."""
+    routines = service(sessions, lib, clock)
+    await start(routines, ADA, "desk")
+    await start(routines, BOB, "desk")
+    async with sessions() as session:
+        ada = await session.scalar(select(Person.id).where(Person.telegram_id == ADA.telegram_id))
+        bob = await session.scalar(select(Person.id).where(Person.telegram_id == BOB.telegram_id))
+        assert ada is not None and bob is not None
+        counted = [date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 4)]
+        for day in counted:
+            await session.execute(insert(Run).values(finished_run(ada, day)))
+        # Neither counts: a run with no set done, a stopped one; nor does Bob's finished run.
+        await session.execute(insert(Run).values(finished_run(ada, date(2026, 3, 5), sets=0)))
+        stopped = {**finished_run(ada, date(2026, 3, 6)), "status": RunStatus.STOPPED}
+        await session.execute(insert(Run).values(stopped))
+        await session.execute(insert(Run).values(finished_run(bob, date(2026, 3, 7))))
+        session.add_all(
+            [
+                Pause(person_id=ada, first_day=date(2026, 4, 10), last_day=date(2026, 4, 12)),
+                Pause(person_id=ada, first_day=date(2026, 4, 1), last_day=date(2026, 4, 3)),
+                Pause(person_id=bob, first_day=date(2026, 4, 5), last_day=date(2026, 4, 6)),
+                Milestone(person_id=ada, days=3, celebrated_at=clock()),
+                Milestone(person_id=ada, days=7, celebrated_at=clock()),
+                Milestone(person_id=bob, days=30, celebrated_at=clock()),
+            ]
+        )
+        await session.commit()
+    async with units(sessions)() as uow:
+        facts = await uow.runs.streak_facts(ada)
+    assert sorted(facts.done_days) == counted
+    assert facts.pauses == [
+        (date(2026, 4, 1), date(2026, 4, 3)),
+        (date(2026, 4, 10), date(2026, 4, 12)),
+    ]
+    assert facts.celebrated == {3, 7}
+
+
+async def test_a_start_that_stops_a_run_names_it_as_the_latest_session(
+    sessions, lib, clock
+) -> None:
+    """The run in progress and the history marks come in one read; the run stopped counts."""
+    routines = service(sessions, lib, clock)
+    first, _ = await start(routines, ADA, "desk")
+    assert first.coaching.first_run and first.coaching.latest == 0
+    await routines.press(ADA, first.run_id, 0, Action.DONE)
+    clock.advance(seconds=60)
+    second, is_new = await start(routines, ADA, "desk")
+    assert is_new and not second.coaching.first_run
+    assert second.coaching.latest == first.run_id
+    async with sessions() as session:
+        statuses = (await session.scalars(select(Run.status).order_by(Run.id))).all()
+    assert statuses == [RunStatus.STOPPED, RunStatus.ACTIVE]
