@@ -33,8 +33,20 @@ def create_engine(
         path = database_url.removeprefix(SQLITE_PREFIX)
         if path and ":memory:" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process, so the process's transactions queue for it in order.
+        # Every transaction takes the write lock (BEGIN IMMEDIATE below); with a pool of
+        # connections, each waiting one sleeps in SQLite's busy handler, retrying at growing
+        # intervals (up to 100 ms) and losing to newer ones: presses waited up to a second
+        # for the lock while no transaction held it 50 ms (bench/RESULTS.md, section 1). The
+        # busy timeout still covers another process on the same file.
         engine = create_async_engine(
-            database_url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+            database_url,
+            echo=echo,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=1,
+            max_overflow=0,
+            # A transaction waits for the connection as long as for another process's lock.
+            pool_timeout=BUSY_TIMEOUT_MS / 1000,
         )
         _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
