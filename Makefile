@@ -36,7 +36,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
-## bench: set up and run the benchmarks (about 21 minutes); writes bench/RESULTS.md
+## bench: set up and run the benchmarks (about 50 minutes); writes bench/RESULTS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -777,15 +777,23 @@ Found by the benchmarks:
 - **A press read more than it needed**: its person in a second statement and every set logged
   in the run so far: 7 statements per press, now 4 (the run locked and joined with its person,
   the exercise levels, the update, the insert); the logged sets are read only when the run
-  ends, for its summary. The start of a routine still costs two transactions (the run, then the
-  id of the message that shows it) and three calls to Telegram.
+  ends, for its summary. Since then a press commits once, a start is one transaction, and the
+  statements of a press, a start and a finish are built once with named parameters (building
+  them and their cache keys was the largest share of a press in the profile): 5.44 statements
+  an update on SQLite became 4.89 (4.33 to 3.78 on PostgreSQL), the finish's streak is one read
+  instead of three.
 - **The button goal against the bare floor is out of reach for any bot that commits each
   press** with the required stack (SQLAlchemy async on aiosqlite or asyncpg): one committed row
   per update alone costs more than 1.5x the floor's CPU (section 1, floor_db). The coach is
   compared with that too; the rest of its distance is the ORM's statements (the profile).
   Not met, and left so: dropping durability or the ORM would trade away what the bot promises.
-- **SQLite's paced p99** is several times its p50: presses queue on the single writer while a
-  commit waits for its fsync (synchronous=FULL, kept: an acknowledged press survives power loss).
+- **SQLite's paced p99** was several times its p50 (the coach's 380-580 ms against floor_db's
+  120 ms on a slow day), not for the fsync (synchronous=FULL, kept) but for SQLite's busy
+  handler: with a pool of connections, a transaction waiting for the write lock sleeps and
+  retries at growing intervals, up to 100 ms, and loses to newer ones. Timed in the bot,
+  BEGIN IMMEDIATE waited up to 1.15 s while no transaction held the lock over 50 ms. One
+  connection per process makes them queue in order (bot/db/engine.py): p99 140 ms in the same
+  setting, and less CPU.
 - **One chat's flood took every update slot**: the processor waited for the chat's lock while
   holding one of PTB's concurrency slots, so a chat's queued updates filled them all. The
   fairness benchmark on the processor before the fix (0c54c22's bot/update_processor.py, loaded
