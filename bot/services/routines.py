@@ -142,8 +142,10 @@ class RoutineService:
         self._clock = clock
         self.planner = CoachingPlanner(library)
         # A run's stored plan and coaching decode the same on every press of the run: read
-        # once per text (the parts are immutable: RunState and RunCoaching are frozen).
-        self._plan_parts = lru_cache(maxsize=4096)(self._decode_plan_parts)
+        # once per text (the parts are immutable: RunState and RunCoaching are frozen). Each
+        # run has its own coaching text, so the cache holds the runs in progress (a few KB
+        # each), the least recently pressed going first.
+        self._plan_parts = lru_cache(maxsize=1024)(self._decode_plan_parts)
 
     def _decode_plan_parts(
         self, routine_id: str, plan: str, coaching_text: str | None
