@@ -159,8 +159,8 @@ class RoutineService:
             caps[exercise_id] = min(cap, caps.get(exercise_id, cap))
         coach_caps = frozenset(
             e
-            for e, plan in coaching.exercises.items()
-            if plan.cap_reason not in (None, CapReason.DESK)
+            for e, exercise_plan in coaching.exercises.items()
+            if exercise_plan.cap_reason not in (None, CapReason.DESK)
         )
         return _PlanParts(
             routine,

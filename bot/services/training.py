@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,12 +29,20 @@ async def done_days(uow: UnitOfWork, person_id: int) -> list[date]:
     return (await uow.runs.done_days([person_id]))[person_id]
 
 
+def schedule_with(person: Person, pauses: Iterable[tuple[date, date]]) -> Schedule:
+    """Return a person's training days with these paused spans, as the streak rules read them."""
+    schedule = Schedule(mask_to_days(person.remind_days))
+    for first, last in pauses:
+        schedule = schedule.with_pause(first, last)
+    return schedule
+
+
 async def schedules_of(uow: UnitOfWork, people: list[Person]) -> dict[int, Schedule]:
     """Return each person's training days and paused days, as the streak rules read them."""
-    schedules = {person.id: Schedule(mask_to_days(person.remind_days)) for person in people}
-    for person_id, first, last in await uow.pauses.of(list(schedules)):
-        schedules[person_id] = schedules[person_id].with_pause(first, last)
-    return schedules
+    pauses: dict[int, list[tuple[date, date]]] = {person.id: [] for person in people}
+    for person_id, first, last in await uow.pauses.of(list(pauses)):
+        pauses[person_id].append((first, last))
+    return {person.id: schedule_with(person, pauses[person.id]) for person in people}
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,7 @@ class StreakInputs:
 async def streak_inputs(uow: UnitOfWork, person: Person) -> StreakInputs:
     """Return a person's counted days, schedule with pauses, and milestones celebrated."""
     facts = await uow.runs.streak_facts(person.id)
-    schedule = Schedule(mask_to_days(person.remind_days))
-    for first, last in facts.pauses:
-        schedule = schedule.with_pause(first, last)
-    return StreakInputs(facts.done_days, schedule, facts.celebrated)
+    return StreakInputs(facts.done_days, schedule_with(person, facts.pauses), facts.celebrated)
 
 
 async def streak_now(uow: UnitOfWork, person: Person, now: datetime) -> StreakSummary:

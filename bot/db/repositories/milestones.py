@@ -1,16 +1,13 @@
-"""Streak milestones already celebrated."""
+"""Streak milestones already celebrated (read with the streak's facts, runs.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Milestone
 from bot.db.repositories.dialect import insert_for
-
-_CELEBRATED = select(Milestone.days).where(Milestone.person_id == bindparam("person_id"))
 
 
 class MilestoneRepository:
@@ -18,11 +15,6 @@ class MilestoneRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    async def celebrated(self, person_id: int) -> set[int]:
-        """Return the milestones (in days) the person has been congratulated on."""
-        rows = await self._session.scalars(_CELEBRATED, {"person_id": person_id})
-        return set(rows.all())
 
     async def record_once(self, person_id: int, days: int, now: datetime) -> bool:
         """Record a celebrated milestone; return False when it had been celebrated already."""
