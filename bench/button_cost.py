@@ -29,6 +29,7 @@ from bench.common import (
     TOKEN,
     Child,
     child_env,
+    counterpart,
     cpu_of,
     database,
     database_kinds,
@@ -258,16 +259,7 @@ def render(results: list[dict[str, Any]]) -> str:
     ratio_rows = []
     for base_app, app in PAIRS:
         for base in (r for r in results if r["app"] == base_app):
-            other = next(
-                (
-                    r
-                    for r in results
-                    if r["app"] == app
-                    and r["kind"] == base["kind"]
-                    and r["regime"] == base["regime"]
-                ),
-                None,
-            )
+            other = counterpart(results, app, base)
             if other is None:
                 continue
             c = compare(base, other)
@@ -299,16 +291,7 @@ def render(results: list[dict[str, Any]]) -> str:
     text = figures + "\n\n" + ratios
     round_rows = []
     for base in (r for r in results if r["app"] == "floor_db" and r.get("rounds")):
-        coach = next(
-            (
-                r
-                for r in results
-                if r["app"] == "coach"
-                and r["kind"] == base["kind"]
-                and r["regime"] == base["regime"]
-            ),
-            None,
-        )
+        coach = counterpart(results, "coach", base)
         if coach is None or len(coach.get("rounds", [])) < 2:
             continue
         pairs = list(zip(base["rounds"], coach["rounds"], strict=False))

@@ -85,6 +85,20 @@ def ratio(value: float, floor: float) -> float:
     return value / floor
 
 
+def counterpart(
+    results: list[dict[str, Any]], app: str, base: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return the result of another bot on the same database and regime as `base`, if any."""
+    return next(
+        (
+            r
+            for r in results
+            if r["app"] == app and r["kind"] == base["kind"] and r["regime"] == base["regime"]
+        ),
+        None,
+    )
+
+
 def fmt(value: object, digits: int = 2) -> str:
     """Format a figure for a table."""
     if isinstance(value, bool):

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, fmt, load, ratio, table
+from bench.common import ROOT, counterpart, fmt, load, ratio, table
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 STEP_NAMES = {0: "/routine", 1: "start the routine"}
@@ -110,16 +110,7 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         )
     worst = 0.0
     for floor in (r for r in results if r["app"] == "floor"):
-        coach = next(
-            (
-                r
-                for r in results
-                if r["app"] == "coach"
-                and r["kind"] == floor["kind"]
-                and r["regime"] == floor["regime"]
-            ),
-            None,
-        )
+        coach = counterpart(results, "coach", floor)
         if coach is None:
             continue
         cpu = ratio(
@@ -152,14 +143,7 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
     # The press at the cost of one committed row: against floor_db, paced (CPU at most 1.2x,
     # p99 at most 1.5x), on each database.
     for base in (r for r in results if r["app"] == "floor_db" and r["regime"] == "paced"):
-        coach = next(
-            (
-                r
-                for r in results
-                if r["app"] == "coach" and r["kind"] == base["kind"] and r["regime"] == "paced"
-            ),
-            None,
-        )
+        coach = counterpart(results, "coach", base)
         if coach is None:
             continue
         for name, value, limit in (
