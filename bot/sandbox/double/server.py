@@ -193,6 +193,11 @@ class BotApiDouble(BotApiMethods):
             http="h11",
             ws="none",
             timeout_graceful_shutdown=2,
+            # uvicorn closes an idle connection after 5 s by default, the very moment httpx
+            # (PTB's client, 5 s keep-alive expiry) may reuse it: a request then meets a closed
+            # socket (httpx.ReadError; a paced benchmark lost a floor press to it). Telegram
+            # keeps idle connections far longer; so does the double.
+            timeout_keep_alive=75,
         )
         logging.getLogger("uvicorn.error").addFilter(_DROP_LOG_FILTER)
         self._closing = False
