@@ -176,49 +176,54 @@ async def test_killed_at_random_moments_nothing_acknowledged_is_lost_nothing_dou
     # When each process was seen dead, and the (run, step) rows saved by then.
     deaths: list[tuple[float, set[tuple[int, int]]]] = []
     async with asyncio.timeout(90), double:
-        await bot.start()
-        people = [double.user(7000 + i, f"K{i}") for i in range(PEOPLE)]
-
-        async def patient(person: Person, update_id: int, before: Snapshot) -> None:
-            # Like a person on a phone: wait for the screen to change, give up after a while.
-            await wait_quiet(double, person, before, patience=2.5, quiet=0.25)
-
-        walks = asyncio.gather(
-            *(
-                do_routines(p, patient, goal=ROUTINES_EACH, rng=random.Random(rng.random()))
-                for p in people
-            )
-        )
-        total = PEOPLE * ROUTINES_EACH
-        for number, trap in enumerate(rng.sample(TRAPS, len(TRAPS)), start=1):
-            # Spread the kills over the whole walk, from the first taps to the last few
-            # routines, each at a random moment after the people got that far.
-            progress = total * (number - 1) * 15 // (20 * (len(TRAPS) - 1))
-
-            def far_enough(progress: int = progress) -> bool:
-                return sum(map(finished_routines, people)) >= progress
-
-            await double.wait_until(far_enough, timeout=30, what=f"{progress} routines done")
-            await asyncio.sleep(rng.uniform(0.0, 0.6))
-            assert not walks.done(), f"the people finished before kill {number}"
-            if trap is None:
-                bot.kill()
-            else:
-                double.trap = trap
-                try:
-                    await bot.wait_dead(timeout=4)
-                except TimeoutError:  # no such call came: kill it here and now
-                    double.trap = None
-                    bot.kill()
-                    trap = None
-            kills.append(str(trap or "at a random moment"))
-            await bot.wait_dead()
-            # What a dead process leaves behind: everything it acknowledged must be here.
-            deaths.append((time.time(), await saved_steps(url)))
+        try:
             await bot.start()
-        diaries = await asyncio.wait_for(walks, 60)
-        assert await bot.stop() == 0, bot.logs[-1].read_text()[-3000:]
-        deaths.append((math.inf, await saved_steps(url)))
+            people = [double.user(7000 + i, f"K{i}") for i in range(PEOPLE)]
+
+            async def patient(person: Person, update_id: int, before: Snapshot) -> None:
+                # Like a person on a phone: wait for the screen to change, give up after a while.
+                await wait_quiet(double, person, before, patience=2.5, quiet=0.25)
+
+            walks = asyncio.gather(
+                *(
+                    do_routines(p, patient, goal=ROUTINES_EACH, rng=random.Random(rng.random()))
+                    for p in people
+                )
+            )
+            total = PEOPLE * ROUTINES_EACH
+            for number, trap in enumerate(rng.sample(TRAPS, len(TRAPS)), start=1):
+                # Spread the kills over the whole walk, from the first taps to the last few
+                # routines, each at a random moment after the people got that far.
+                progress = total * (number - 1) * 15 // (20 * (len(TRAPS) - 1))
+
+                def far_enough(progress: int = progress) -> bool:
+                    return sum(map(finished_routines, people)) >= progress
+
+                await double.wait_until(far_enough, timeout=30, what=f"{progress} routines done")
+                await asyncio.sleep(rng.uniform(0.0, 0.6))
+                assert not walks.done(), f"the people finished before kill {number}"
+                if trap is None:
+                    bot.kill()
+                else:
+                    double.trap = trap
+                    try:
+                        await bot.wait_dead(timeout=4)
+                    except TimeoutError:  # no such call came: kill it here and now
+                        double.trap = None
+                        bot.kill()
+                        trap = None
+                kills.append(str(trap or "at a random moment"))
+                await bot.wait_dead()
+                # What a dead process leaves behind: everything it acknowledged must be here.
+                deaths.append((time.time(), await saved_steps(url)))
+                await bot.start()
+            diaries = await asyncio.wait_for(walks, 60)
+            assert await bot.stop() == 0, bot.logs[-1].read_text()[-3000:]
+            deaths.append((math.inf, await saved_steps(url)))
+        finally:
+            # A failed run must not leave its bot polling: a later double that gets the same
+            # port would lose its updates to it.
+            bot.kill()
 
     # Most traps spring; one that found no such call in time became a kill at a random moment.
     assert sum(k.startswith("at a random") for k in kills) <= 4, kills
