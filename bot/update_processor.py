@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from contextlib import AsyncExitStack
 
 from aiolimiter import AsyncLimiter
 from telegram import Update
@@ -37,24 +38,38 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Wait for the chat's turn, then for a free slot, then run the handler coroutine."""
-        key = _chat_key(update)
-        if key is None:
+        keys = _chat_keys(update)
+        if not keys:
             async with self._running:
                 await coroutine
             return
-        turn = self._chats.get(key)
-        if turn is None:
-            turn = self._chats[key] = _ChatTurn()
-        turn.waiting += 1
+        turns = []
+        for key in keys:
+            turn = self._chats.get(key)
+            if turn is None:
+                turn = self._chats[key] = _ChatTurn()
+            turn.waiting += 1
+            turns.append((key, turn))
         try:
-            async with turn.lock, turn.pace, self._running:
-                await coroutine
+            first = turns[0][1]
+            if len(turns) == 1:  # nearly every update: no stack to build
+                async with first.lock, first.pace, self._running:
+                    await coroutine
+                return
+            async with AsyncExitStack() as stack:
+                # In the keys' sorted order, so two updates that share chats cannot each hold
+                # one turn while waiting for the other's.
+                for _, turn in turns:
+                    await stack.enter_async_context(turn.lock)
+                async with first.pace, self._running:
+                    await coroutine
         finally:
-            turn.waiting -= 1
-            if turn.waiting == 0:
-                # Forget idle chats so the dict stays small; a chat whose queue ran dry is not
-                # flooding, and starts with a fresh burst next time.
-                del self._chats[key]
+            for key, turn in turns:
+                turn.waiting -= 1
+                if turn.waiting == 0:
+                    # Forget idle chats so the dict stays small; a chat whose queue ran dry is
+                    # not flooding, and starts with a fresh burst next time.
+                    del self._chats[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -72,9 +87,20 @@ class _ChatTurn:
         self.waiting = 0
 
 
-def _chat_key(update: object) -> int | None:
+def _chat_keys(update: object) -> tuple[int, ...]:
+    """Return the chats whose turn an update waits for: its own, or both ends of an upgrade.
+
+    A group's upgrade comes as the old group's message with migrate_to_chat_id, then the bot
+    joining the supergroup (another chat). The message takes the supergroup's turn too, so the
+    join is handled after the team has moved, and the team is not greeted as a new group.
+    """
     if not isinstance(update, Update):
-        return None
+        return ()
+    message = update.message
+    if message is not None:
+        other = message.migrate_to_chat_id or message.migrate_from_chat_id
+        if other is not None:
+            return tuple(sorted({message.chat.id, other}))
     if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
+        return (update.effective_chat.id,)
+    return (update.effective_user.id,) if update.effective_user is not None else ()

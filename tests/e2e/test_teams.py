@@ -335,6 +335,31 @@ async def test_the_bot_removed_pauses_the_team_and_a_supergroup_keeps_it(timed, 
     assert not [m for m in supergroup.bot_messages if m.text == T.team_hello]
 
 
+async def test_a_slow_move_to_the_supergroup_still_greets_nobody(sandbox: Sandbox, db) -> None:
+    """The supergroup's "bot added" waits for the move that the old group's message starts.
+
+    Telegram sends the old group's migrate_to_chat_id first, then the bot joining the
+    supergroup; the two are different chats, so nothing else kept them in order. A move that
+    took a moment used to let the join through first, and the team got a stranger's hello.
+    """
+    await trained(sandbox, (ANA, "Ana"))
+    [ana] = await office(sandbox, (ANA, "Ana"))
+    teams_service = sandbox.services.teams
+    move = teams_service.migrated
+
+    async def slow_move(old_chat_id: int, new_chat_id: int) -> bool:
+        await asyncio.sleep(0.3)
+        return await move(old_chat_id, new_chat_id)
+
+    teams_service.migrated = slow_move  # type: ignore[method-assign]
+    new_id = ana.group.migrate_to_supergroup()
+    await sandbox.settle(ana.group.migration_updates[-1])
+    [team] = await teams(db)
+    assert team.chat_id == new_id
+    supergroup = sandbox.double.group(new_id)
+    assert [m.text for m in supergroup.bot_messages if m.text == T.team_hello] == []
+
+
 async def test_delete_removes_memberships_and_team_delete_the_team(sandbox: Sandbox, db) -> None:
     ana_p, _ben_p = await trained(sandbox, (ANA, "Ana"), (BEN, "Ben"))
     ana, ben = await office(sandbox, (ANA, "Ana"), (BEN, "Ben"))
