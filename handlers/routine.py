@@ -49,9 +49,8 @@ async def start_routine(
         await answer(query, context.library.texts.ans_unknown_routine)
         return
     message = query.message if isinstance(query.message, Message) else None
-    started = await services.routines.start(
-        ref, routine_id, message_id=None if message is None else message.message_id
-    )
+    message_id = None if message is None else message.message_id
+    started = await services.routines.start(ref, routine_id, message_id=message_id)
     view = started.view
     if view is None:
         # The first-use screening comes first, in this message: its No starts the routine
@@ -59,9 +58,11 @@ async def start_routine(
         await answer(query)
         await edit(query, coach_screens.screening_question(context.library, routine_id))
         return
-    if not started.is_new and view.message_id is not None:
+    if not started.is_new and view.message_id is not None and view.message_id != message_id:
         await answer(query, context.library.texts.ans_already_started)
         return
+    # A second tap on the very message the run was opened in: the list still shows (its
+    # opening edit was lost), so open it again; were the run showing, there was no button.
     await answer(query, context.library.texts.ans_started)
     if message is None:
         await _show_in_new_message(update, context, view)

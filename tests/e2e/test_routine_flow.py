@@ -132,6 +132,24 @@ async def test_picker_becomes_the_first_exercise_in_one_transaction(sandbox: San
     assert step.animation_sha256 is not None  # the move, shown
 
 
+async def test_a_double_tap_on_a_start_opens_one_run_in_the_list(sandbox: Sandbox, db) -> None:
+    """Both taps left before the first was handled: one run, shown once, and no error."""
+    ada = sandbox.person(503)
+    await cleared(ada)
+    await ada.send("/routine")
+    picker = ada.last
+    first = await ada.raw.press(routine_label("desk"), message_id=picker.message_id)
+    second = await ada.raw.press(routine_label("desk"), message_id=picker.message_id)
+    await sandbox.settle(second)
+    answers = [ada.raw.answer_for(u) for u in (first, second)]
+    assert [a.text if a else None for a in answers] == [T.ans_started, T.ans_started]
+    [run] = await runs(db)
+    assert (run.status, run.message_id) == ("active", picker.message_id)
+    assert ada.last.message_id == picker.message_id
+    assert ada.last.text.startswith(f"{LIB.exercise(DESK.exercises[0]).name} — ")
+    assert sum(1 for m in ada.chat if m.animation is not None) == 1
+
+
 async def test_the_hip_answer_that_starts_a_routine_commits_once(sandbox: Sandbox, db) -> None:
     ada = sandbox.person(504)
     await start_desk(ada)  # the first picture uploaded before (its own commit, once per bot)

@@ -164,7 +164,8 @@ async def do_routines(
         diary.taps.append(tap)
     raise AssertionError(
         f"person {person.user_id} did not finish {goal} routine(s) in {max_actions} actions; "
-        f"the chat ends with: {[m.text[:60] for m in person.bot_messages[-3:]]}"
+        f"the chat ends with: {[m.text[:60] for m in person.bot_messages[-3:]]}; "
+        f"the last taps: {[(t.kind, t.heading[:30], t.new_bot_messages) for t in diary.taps[-8:]]}"
     )
 
 
