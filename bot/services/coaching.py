@@ -194,12 +194,12 @@ class CoachingPlanner:
         if not sided:
             return coaching
         history = await histories(uow, person, sided, self._library)
-        rows = await uow.levels.standings(person.id, sided)
+        gaps = {e: gap for e in sided if (gap := balance.imbalance(history[e], rules)) is not None}
+        if not gaps:
+            return coaching  # the usual finish: no standings to read
+        rows = await uow.levels.standings(person.id, list(gaps))
         found: list[Imbalance] = []
-        for exercise_id in sided:
-            gap = balance.imbalance(history[exercise_id], rules)
-            if gap is None:
-                continue
+        for exercise_id, gap in gaps.items():
             row = rows.get(exercise_id)
             declined = row.extra_declined_after if row is not None else None
             newer = [r for r in history[exercise_id] if declined is None or r.number > declined]

@@ -325,15 +325,16 @@ class RoutineService:
         if new.status is not RunStatus.ACTIVE:
             # Read before the new row is added (autoflush would include it).
             records = await self._records(uow, run)
-        # A press writes with plain statements (no ORM flush): the run's one UPDATE, the set's
-        # one INSERT (unique per run and step: a concurrent second press fails here).
+        # A press writes with plain statements (no ORM flush): the run's one UPDATE, with the
+        # set's one INSERT (unique per run and step: a concurrent second press fails there).
         progress: dict[str, object] = {
             "step_index": new.index,
             "version": new.version,
             "status": new.status,
         }
+        logged = None
         if outcome.record is not None:
-            await uow.sets.log(_set_log(run, person.id, outcome.record, now))
+            logged = _set_log(run, person.id, outcome.record, now)
             progress["step_started_at"] = now
             records += (outcome.record,)
         if outcome.level_change is not None:
@@ -344,7 +345,7 @@ class RoutineService:
             # The day counts where the person was when they trained, whatever they move to.
             progress["local_date"] = local_date(now, ZoneInfo(run.timezone))
             progress["sets_done"] = sum(1 for r in records if r.status is SetStatus.DONE)
-        await uow.runs.save(run, progress)
+        await uow.runs.save(run, progress, logged)
         finish = None
         if new.status is not RunStatus.ACTIVE:
             assert run.local_date is not None

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run
+from bot.db.repositories.sets import LOG_IN_WITH, SetRepository
 from bot.domain.run import RunStatus
 
 
@@ -112,6 +113,8 @@ class StreakFacts:
 # A Core UPDATE on the table: the columns it sets are the parameters given with it.
 _RUNS = cast(Table, Run.__table__)
 _SAVE = update(_RUNS).where(_RUNS.c.id == bindparam("save_run_id"))
+# PostgreSQL runs an INSERT inside WITH (SQLite cannot): the set and the run in one statement.
+_SAVE_WITH_SET = _SAVE.add_cte(LOG_IN_WITH)
 
 
 class RunRepository:
@@ -149,13 +152,25 @@ class RunRepository:
         row = (await self._session.execute(_ACTIVE_AND_MARKS, {"person_id": person_id})).one()
         return row[0], row[1], row[2] > 0
 
-    async def save(self, run: Run, values: Mapping[str, object]) -> None:
+    async def save(
+        self, run: Run, values: Mapping[str, object], logged: Mapping[str, object] | None = None
+    ) -> None:
         """Write these columns of a loaded run with one plain UPDATE, and keep the row in step.
 
+        logged: a set_logs row to insert with it (unique per run and step: a concurrent second
+        press fails here). On PostgreSQL both go in one statement, on SQLite in two.
         No ORM flush: the loaded object takes the values as already saved (not dirty), so the
         commit writes nothing twice.
         """
-        await self._session.execute(_SAVE, {**values, "save_run_id": run.id})
+        params = {**values, "save_run_id": run.id}
+        if logged is None:
+            await self._session.execute(_SAVE, params)
+        elif self._session.get_bind().dialect.name == "postgresql":
+            named = {f"logged_{key}": value for key, value in logged.items()}
+            await self._session.execute(_SAVE_WITH_SET, {**params, **named})
+        else:
+            await SetRepository(self._session).log(logged)
+            await self._session.execute(_SAVE, params)
         for key, value in values.items():
             set_committed_value(run, key, value)
 

@@ -30,7 +30,21 @@ class HistoryRow(NamedTuple):
 
 # Built once: a press inserts its set with this statement and the row's values as parameters
 # (a Core INSERT on the table: no statement building, cache key or ORM bulk step per press).
-_LOG = insert(cast(Table, SetLog.__table__))
+_SETS = cast(Table, SetLog.__table__)
+_LOG = insert(_SETS)
+# The same INSERT as a WITH clause, its values named logged_<column>: on PostgreSQL a press's
+# set rides in the statement that saves its run (RunRepository.save), one round trip for both.
+LOG_IN_WITH = (
+    insert(_SETS)
+    .values(
+        {
+            column.name: bindparam(f"logged_{column.name}", type_=column.type)
+            for column in _SETS.c
+            if not column.primary_key
+        }
+    )
+    .cte("logged_set")
+)
 
 
 _LATEST_ENDED = (
