@@ -115,9 +115,15 @@ class CoachingPlanner:
         library = self._library
         rules = library.coaching
         exercise_ids = list(dict.fromkeys(routine.exercises))
-        history = await histories(uow, person, exercise_ids, library)
-        rows = await uow.levels.standings(person.id, exercise_ids)
         latest, any_run = marks
+        # The history is the sets of ended runs: someone who never ended one has none to read
+        # (a first routine's start, one statement fewer in the busiest moment of a new person).
+        history = (
+            await histories(uow, person, exercise_ids, library)
+            if latest is not None
+            else {exercise_id: [] for exercise_id in exercise_ids}
+        )
+        rows = await uow.levels.standings(person.id, exercise_ids)
         screening = Screening(person.screening) if person.screening else None
         plans: dict[str, ExercisePlan] = {}
         # The versions remembered once the plan is made (as the exercise_levels rows hold them).

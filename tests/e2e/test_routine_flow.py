@@ -132,6 +132,30 @@ async def test_picker_becomes_the_first_exercise_in_one_transaction(sandbox: San
     assert step.animation_sha256 is not None  # the move, shown
 
 
+async def test_only_a_start_after_an_ended_run_reads_the_set_history(sandbox: Sandbox) -> None:
+    """A first routine has no past sets to read; the next start reads the one that ended."""
+    ada = sandbox.person(506)
+    await cleared(ada)
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        await start_desk(ada)
+        first = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        await ada.press(T.btn_stop)
+        await ada.send("/routine")
+        statements.clear()
+        await start_routine(ada, routine_label("desk"))
+        second = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert not [s for s in first if "set_logs" in s and "check_ins" in s]
+    assert len([s for s in second if "set_logs" in s and "check_ins" in s]) == 1
+
+
 async def test_a_double_tap_on_a_start_opens_one_run_in_the_list(sandbox: Sandbox, db) -> None:
     """Both taps left before the first was handled: one run, shown once, and no error."""
     ada = sandbox.person(503)
