@@ -8,7 +8,7 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.domain.run import Action
 from bot.services.people import PersonRef
-from bot.services.routines import PressResult, RunView, Verdict
+from bot.services.routines import PressResult, RunView, StartResult, Verdict
 from handlers import coach_screens, media, render, stats_screens, team_boards
 from handlers.callback_data import Press, RunButton
 from handlers.common import (
@@ -58,11 +58,9 @@ async def start_routine(
         await answer(query)
         await edit(query, coach_screens.screening_question(context.library, routine_id))
         return
-    if not started.is_new and view.message_id is not None and view.message_id != message_id:
+    if _open_elsewhere(started, message_id):
         await answer(query, context.library.texts.ans_already_started)
         return
-    # A second tap on the very message the run was opened in: the list still shows (its
-    # opening edit was lost), so open it again; were the run showing, there was no button.
     await answer(query, context.library.texts.ans_started)
     if message is None:
         await _show_in_new_message(update, context, view)
@@ -101,11 +99,26 @@ async def start_here(
         await answer(query)
         await edit(query, coach_screens.screening_question(context.library, routine_id, here=True))
         return
-    if not started.is_new and view.message_id is not None and view.message_id != message.message_id:
+    if _open_elsewhere(started, message.message_id):
         await answer(query, context.library.texts.ans_already_started)
         return
     await answer(query, context.library.texts.ans_started)
     await open_here(query, context, view)
+
+
+def _open_elsewhere(started: StartResult, message_id: int | None) -> bool:
+    """Whether a start tap found its run already shown in another message.
+
+    A second tap on the very message the run was opened in means that message still shows the
+    start (its opening edit was lost): the run is opened there again instead.
+    """
+    view = started.view
+    return (
+        not started.is_new
+        and view is not None
+        and view.message_id is not None
+        and view.message_id != message_id
+    )
 
 
 async def open_here(query: CallbackQuery, context: CoachContext, view: RunView) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from bot.db.engine import create_engine, create_sessionmaker
@@ -234,9 +235,8 @@ async def test_killed_at_random_moments_nothing_acknowledged_is_lost_nothing_dou
             bot.kill()
             # Nor its people walking: a walk that failed too would otherwise be reported,
             # unretrieved, in whichever test runs when it is collected.
-            if walks is not None and not walks.done():
-                walks.cancel()
             if walks is not None:
+                walks.cancel()  # nothing if it ended
                 with contextlib.suppress(BaseException):
                     await walks
 
@@ -338,21 +338,22 @@ async def test_a_start_whose_opening_died_with_the_process_opens_on_the_next_tap
 
 async def runs_of(url: str) -> list[Run]:
     """Every run in the database now, oldest first."""
-    engine = create_engine(url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            return list((await session.scalars(select(Run).order_by(Run.id))).all())
-    finally:
-        await engine.dispose()
+    return await _read(url, lambda session: session.scalars(select(Run).order_by(Run.id)))
 
 
 async def saved_steps(url: str) -> set[tuple[int, int]]:
     """The (run, step) of every set in the database now."""
+    rows = await _read(
+        url, lambda session: session.execute(select(SetLog.run_id, SetLog.step_index))
+    )
+    return {(run_id, step) for run_id, step in rows}
+
+
+async def _read(url: str, query: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
+    """Run one query on a fresh engine (the bot process may be dead or alive) and list its rows."""
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
-            return {
-                (r, i) for r, i in (await session.execute(select(SetLog.run_id, SetLog.step_index)))
-            }
+            return list((await query(session)).all())
     finally:
         await engine.dispose()
