@@ -20,7 +20,7 @@ from bench.report import write_results
 BENCHMARKS: tuple[tuple[str, int], ...] = (
     ("schedule_scale", 240),
     ("memory", 240),
-    ("button_cost", 1200),
+    ("button_cost", 1500),
     ("profile_buttons", 240),
     ("reminder_fanout", 2400),
     ("fairness", 420),
