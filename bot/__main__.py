@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -174,12 +175,28 @@ def _run_webhook(settings: Settings, role: str) -> int:
     if problem is not None:
         print(f"configuration error: {problem}", file=sys.stderr)
         return 2
+    host, port = settings.webhook_listen, settings.webhook_port
+    try:
+        # Bound here, before anything else: uvicorn binds only after the application started
+        # (and the webhook was set), and exits with 3 on a taken port, the code that says
+        # Telegram refused the webhook.
+        listener = socket.create_server(
+            (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
+        )
+    except OSError as error:
+        logger.critical(
+            "cannot listen on %s:%s: %s (check WEBHOOK_LISTEN and WEBHOOK_PORT)",
+            host,
+            port,
+            error.strerror or error,
+        )
+        return 1
     app = build_application(settings, reminders=role != "updates", role=role)
     server = WebhookServer(app, settings)
     config = uvicorn.Config(
         server.asgi,
-        host=settings.webhook_listen,
-        port=settings.webhook_port,
+        host=host,
+        port=port,
         lifespan="on",
         access_log=False,
         log_config=None,  # keep our handler, which redacts secrets
@@ -207,9 +224,11 @@ def _run_webhook(settings: Settings, role: str) -> int:
         # As for polling: a rejected token fails here, as main()'s one line rather than
         # uvicorn's traceback of a failed lifespan; running() there skips initialize() then.
         await initialize(app)
-        await http.serve()
+        logger.info("webhook mode: listening on %s:%s", host, port)
+        await http.serve(sockets=[listener])
 
-    asyncio.run(serve())
+    with listener:
+        asyncio.run(serve())
     # Telegram refused the webhook (logged): no update would ever come, so say it by the exit.
     return WEBHOOK_REFUSED_EXIT if server.refused is not None else 0
 

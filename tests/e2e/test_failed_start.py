@@ -37,7 +37,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def run_bot(tmp_path: Path, base_url: str, log_format: str, *args: str) -> tuple[int, str]:
+async def run_bot(
+    tmp_path: Path, base_url: str, log_format: str, *args: str, port: int | None = None
+) -> tuple[int, str]:
     """Run `python -m bot run ARGS` to its end; return the exit code and everything it printed."""
     env = {
         k: v
@@ -51,7 +53,7 @@ async def run_bot(tmp_path: Path, base_url: str, log_format: str, *args: str) ->
         LOG_FORMAT=log_format,
         WEBHOOK_URL="https://coach.example.test/telegram",
         WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET,
-        WEBHOOK_PORT=str(free_port()),
+        WEBHOOK_PORT=str(port or free_port()),
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", *args,
@@ -96,6 +98,30 @@ async def test_a_failed_start_says_what_is_wrong_in_one_line_without_the_token(
         line = event["message"]
     assert line.endswith(expected)
     assert "127.0.0.1" not in line, "nor the address, which may hold the token or a password"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_webhook_port_in_use_is_one_line_and_exit_1_before_telegram_is_told(
+    tmp_path, log_format
+) -> None:
+    """Exit 3 means Telegram refused the webhook; a port another program holds is 1, said so."""
+    async with BotApiDouble(token=TOKEN) as telegram:
+        with socket.create_server(("127.0.0.1", 0)) as taken:
+            port = int(taken.getsockname()[1])
+            code, output = await run_bot(
+                tmp_path, telegram.base_url, log_format, "--webhook", port=port
+            )
+        assert telegram.count("setWebhook") == 0, "no webhook pointing at a port we never held"
+    assert code == 1, output
+    [line] = output.strip().splitlines()
+    if log_format == "json":
+        event = json.loads(line)
+        assert event["level"] == "CRITICAL"
+        line = event["message"]
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+    assert "address already in use" in line.lower()
+    assert line.endswith("(check WEBHOOK_LISTEN and WEBHOOK_PORT)")
+    assert TOKEN not in output and WEBHOOK_SECRET not in output
 
 
 # --- running(app): start-up and shutdown in order, whatever fails ---

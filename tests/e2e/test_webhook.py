@@ -9,6 +9,8 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -72,6 +74,55 @@ async def wait_healthy(
             pass  # not listening yet
         await asyncio.sleep(0.05)
     return False
+
+
+@dataclass
+class WebhookProcess:
+    """A real `run --webhook` process, its port and the file its output goes to."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        """Kill the process if it still runs, and reap it."""
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
+
+
+async def start_healthy(
+    double: BotApiDouble, database_url: str, folder: Path, *args: str, **extra: str
+) -> WebhookProcess:
+    """Start `run --webhook ARGS` on a free port and wait until its /healthz says ok.
+
+    The port is free when probed, but another test's connection can take it before the
+    process binds it: a process that says so (exit 1) is started again on another port.
+    """
+    for attempt in range(3):
+        port = free_port()
+        log = folder / f"webhook-{port}.log"
+        with log.open("wb") as out:  # a file, not a pipe: nothing to drain, nothing blocks
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--webhook", *args,
+                cwd=folder, env=process_env(double, database_url, port, **extra),
+                stdout=out, stderr=out,
+            )  # fmt: skip
+        started = WebhookProcess(process, port, log)
+        async with httpx.AsyncClient() as client:
+            if await wait_healthy(client, started.base, process):
+                return started
+        await started.stop()
+        output = log.read_text()
+        if process.returncode != 1 or "address already in use" not in output.lower():
+            raise AssertionError(
+                f"attempt {attempt + 1}: exit {process.returncode}: {output[-2000:]}"
+            )
+    raise AssertionError("three free ports were taken before the process could bind them")
 
 
 def process_env(double: BotApiDouble, database_url: str, port: int, **extra: str) -> dict[str, str]:
@@ -156,21 +207,13 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
     double, database_url, db, tmp_path
 ) -> None:
     # A real process in webhook mode, killed with SIGKILL after its commit, before its 200.
-    port = free_port()
-    env = process_env(double, database_url, port)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--webhook", "--no-reminders",
-        cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/telegram"
+    # It starts, listens, sets its webhook and sees it set: /healthz says ok.
+    started = await start_healthy(double, database_url, tmp_path, "--no-reminders")
+    process = started.process
+    url = f"{started.base}/telegram"
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     async with httpx.AsyncClient(timeout=20) as client:
         try:
-            # The process starts, listens, sets its webhook and sees it set: /healthz says ok.
-            if not await wait_healthy(client, f"http://127.0.0.1:{port}", process):
-                process.kill()
-                raise AssertionError((await process.communicate())[1].decode()[-2000:])
             assert double.count("setWebhook") == 1
             ada = double.user(4, "Ada")
             await ada.send("/routine")
@@ -198,9 +241,7 @@ async def test_killed_mid_update_is_delivered_again_and_handled_once(
             with pytest.raises(httpx.HTTPError):
                 await post  # no acknowledgement from a killed process
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await started.stop()
     second = WebhookInstance(webhook_settings(database_url), double)
     await second.start()
     router = WebhookRouter(double, [second], SECRET)
@@ -526,37 +567,28 @@ async def test_health_is_503_when_telegram_has_not_answered_for_three_checks(
 async def test_the_refusal_names_the_client_only_a_trusted_proxy_vouches_for(
     double, tmp_path
 ) -> None:
-    port = free_port()
-    env = process_env(
-        double, f"sqlite:///{tmp_path}/coach.db", port, WEBHOOK_TRUSTED_PROXIES="127.0.0.3"
+    started = await start_healthy(
+        double, f"sqlite:///{tmp_path}/coach.db", tmp_path, WEBHOOK_TRUSTED_PROXIES="127.0.0.3"
     )
-    log = tmp_path / "output.log"
     statuses = []
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--webhook",
-            cwd=tmp_path, env=env, stdout=out, stderr=out,
-        )  # fmt: skip
-        try:
-            async with httpx.AsyncClient() as client:
-                assert await wait_healthy(client, f"http://127.0.0.1:{port}", process)
-            # The proxy at 127.0.0.3 says who its client was; 127.0.0.5 is no proxy of ours.
-            for local, forwarded in (("127.0.0.3", "127.0.0.4"), ("127.0.0.5", "203.0.113.9")):
-                transport = httpx.AsyncHTTPTransport(local_address=local)
-                async with httpx.AsyncClient(transport=transport) as client:
-                    response = await client.post(
-                        f"http://127.0.0.1:{port}/telegram",
-                        json={"update_id": 1},
-                        headers={
-                            "X-Forwarded-For": forwarded,
-                            "X-Telegram-Bot-Api-Secret-Token": "x",
-                        },
-                    )
-                statuses.append(response.status_code)
-        finally:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 30)
-    output = log.read_text()
+    try:
+        # The proxy at 127.0.0.3 says who its client was; 127.0.0.5 is no proxy of ours.
+        for local, forwarded in (("127.0.0.3", "127.0.0.4"), ("127.0.0.5", "203.0.113.9")):
+            transport = httpx.AsyncHTTPTransport(local_address=local)
+            async with httpx.AsyncClient(transport=transport) as client:
+                response = await client.post(
+                    f"{started.base}/telegram",
+                    json={"update_id": 1},
+                    headers={
+                        "X-Forwarded-For": forwarded,
+                        "X-Telegram-Bot-Api-Secret-Token": "x",
+                    },
+                )
+            statuses.append(response.status_code)
+    finally:
+        started.process.terminate()
+        await asyncio.wait_for(started.process.wait(), 30)
+    output = started.log.read_text()
     refusals = [line for line in output.splitlines() if "webhook call refused" in line]
     assert statuses == [403, 403]
     assert len(refusals) == 2
