@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import socket
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -121,3 +124,33 @@ async def cleared(person: SandboxPerson) -> None:
     await person.send("/settings")
     await person.press(T.btn_set_screening)
     await person.press(T.btn_screening_no)
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """Return ports on 127.0.0.1 that are free now, for processes a test starts.
+
+    Chosen below the kernel's ephemeral range, not by binding port 0: the kernel hands out
+    ephemeral ports to every outgoing connection, and one of the other tests' connections could
+    take the port between this probe and the process binding it (a CI failure, exit 3 then).
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    ports: list[int] = []
+    while len(ports) < count:
+        port = random.randrange(max(1024, low - 12_000), low)
+        if port in ports:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use: another one
+        ports.append(port)
+    return ports
+
+
+def free_port() -> int:
+    """Return one free port on 127.0.0.1 (see free_ports)."""
+    return free_ports(1)[0]

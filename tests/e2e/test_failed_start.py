@@ -17,7 +17,7 @@ from bot.app import build_application
 from bot.lifecycle import running
 from bot.sandbox.double import BotApiDouble
 from tests.e2e.conftest import make_settings
-from tests.e2e.helpers import WEBHOOK_SECRET
+from tests.e2e.helpers import WEBHOOK_SECRET, free_port
 
 TOKEN = "424242:" + "A" * 35  # the shape BotFather gives, so the process takes it
 REJECTED = "Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)"
@@ -29,12 +29,6 @@ async def double() -> AsyncIterator[BotApiDouble]:
     # The double answers 401 Unauthorized to any token but its own, as Telegram does.
     async with BotApiDouble(token="999999:" + "B" * 35) as running_double:
         yield running_double
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def run_bot(

@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from bot.sandbox.webhook_cluster import WebhookRouter
 from content import library
 from tests.conftest import IN_CI
 from tests.e2e.helpers import WEBHOOK_SECRET as SECRET
+from tests.e2e.helpers import free_ports
 
 DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "deploy"
 GUIDE = DEPLOY.parent / "deploy.md"
@@ -97,17 +97,6 @@ def nginx_or_skip() -> str:
             pytest.fail(f"{reason}; in CI .ci/run installs it and this test must run")
         pytest.skip(f"{reason}: the reference deployment test is skipped")
     return found
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def replaced(text: str, substitutions: dict[str, tuple[str, int]]) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from bot.db.models import Person, ProcessedUpdate, SetLog
 from bot.sandbox.double import BotApiDouble
 from bot.sandbox.webhook_cluster import WebhookInstance, WebhookRouter
 from content import library
-from tests.e2e.helpers import WEBHOOK_SECRET, webhook_settings
+from tests.e2e.helpers import WEBHOOK_SECRET, free_port, webhook_settings
 
 T = library().texts
 DESK = library().routine("desk")
@@ -53,12 +52,6 @@ async def router(double, instance) -> AsyncIterator[WebhookRouter]:
 async def count(db, model) -> int:
     async with db() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def wait_healthy(
