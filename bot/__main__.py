@@ -180,9 +180,8 @@ def _run_webhook(settings: Settings, role: str) -> int:
         # Bound here, before anything else: uvicorn binds only after the application started
         # (and the webhook was set), and exits with 3 on a taken port, the code that says
         # Telegram refused the webhook.
-        listener = socket.create_server(
-            (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
-        )
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.create_server((host, port), family=family)
     except OSError as error:
         logger.critical(
             "cannot listen on %s:%s: %s (check WEBHOOK_LISTEN and WEBHOOK_PORT)",
