@@ -31,6 +31,7 @@ from bench.common import (
     child_env,
     counterpart,
     cpu_of,
+    cpu_per_update,
     database,
     database_kinds,
     median,
@@ -82,7 +83,6 @@ MEDIAN_FIGURES = (
     "updates_per_s",
     "bot_cpu_ms_per_update",
     "pg_cpu_ms_per_update",
-    "cpu_ms_per_update",
     "driver_cpu_ms_per_update",
     "p50_ms",
     "p90_ms",
@@ -164,8 +164,6 @@ async def measure(
         "updates_per_s": updates / wall if wall > 0 else float("nan"),
         "bot_cpu_ms_per_update": 1000 * (cpu_after - cpu_before) / updates,
         "pg_cpu_ms_per_update": 1000 * pg_cpu / updates,
-        # The CPU a goal counts: the bot's, and on PostgreSQL the server's work for it.
-        "cpu_ms_per_update": 1000 * (cpu_after - cpu_before + pg_cpu) / updates,
         "driver_cpu_ms_per_update": 1000 * (own_after - own_before) / updates,
         "p50_ms": 1000 * median(values),
         "p90_ms": 1000 * percentile(values, 90),
@@ -191,22 +189,19 @@ async def measure(
     }
 
 
-def _cpu(result: dict[str, Any]) -> float:
-    return float(result["bot_cpu_ms_per_update"] + result["pg_cpu_ms_per_update"])
-
-
 def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Return one bot's result over several rounds: each figure the median of the rounds.
 
     The per-step and per-thread figures come from the round of median CPU; every round's
     CPU and p99 are kept under "rounds".
     """
-    ordered = sorted(rounds, key=_cpu)
+    ordered = sorted(rounds, key=cpu_per_update)
     merged = dict(ordered[(len(ordered) - 1) // 2])
     for key in MEDIAN_FIGURES:
         merged[key] = median([r[key] for r in rounds])
     merged["rounds"] = [
-        {"cpu_ms_per_update": _cpu(r), "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"]} for r in rounds
+        {"cpu_ms_per_update": cpu_per_update(r), "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"]}
+        for r in rounds
     ]
     return merged
 
@@ -218,10 +213,7 @@ def compare(floor: dict[str, Any], coach: dict[str, Any]) -> dict[str, float]:
     """
     return {
         "throughput": ratio(floor["updates_per_s"], coach["updates_per_s"]),
-        "cpu": ratio(
-            coach["bot_cpu_ms_per_update"] + coach["pg_cpu_ms_per_update"],
-            floor["bot_cpu_ms_per_update"] + floor["pg_cpu_ms_per_update"],
-        ),
+        "cpu": ratio(cpu_per_update(coach), cpu_per_update(floor)),
         "p50": ratio(coach["p50_ms"], floor["p50_ms"]),
         "p99": ratio(coach["p99_ms"], floor["p99_ms"]),
     }

@@ -85,16 +85,18 @@ def ratio(value: float, floor: float) -> float:
     return value / floor
 
 
+def cpu_per_update(result: dict[str, Any]) -> float:
+    """Return the CPU a press figure counts: the bot's, and on PostgreSQL the server's for it."""
+    return float(result["bot_cpu_ms_per_update"] + result["pg_cpu_ms_per_update"])
+
+
 def paired_ratio(base: dict[str, Any], other: dict[str, Any], figure: str) -> float:
     """Return other/base for a figure of the rounds ("cpu_ms_per_update", "p99_ms", ...).
 
     Each round measured the two bots back to back, so a round's ratio is free of the machine's
     drift between rounds (a third within minutes here): the median of the rounds' ratios.
-    Results without rounds give the ratio of the figures themselves.
     """
-    pairs = list(zip(base.get("rounds", []), other.get("rounds", []), strict=False))
-    if len(pairs) < 2:
-        return ratio(other[figure], base[figure])
+    pairs = zip(base["rounds"], other["rounds"], strict=True)
     return median([ratio(o[figure], b[figure]) for b, o in pairs])
 
 

@@ -52,6 +52,7 @@ from bench.common import (
     Child,
     child_env,
     cpu_of,
+    cpu_per_update,
     database,
     database_kinds,
     fmt,
@@ -338,10 +339,6 @@ async def measure_presses(
     }
 
 
-def _cpu(result: dict[str, Any]) -> float:
-    return float(result["bot_cpu_ms_per_update"] + result["pg_cpu_ms_per_update"])
-
-
 def press_tables(results: list[dict[str, Any]]) -> str:
     """Return the figures of the three bots and their ratios."""
     figures = table(
@@ -390,7 +387,7 @@ def press_tables(results: list[dict[str, Any]]) -> str:
                     kind,
                     ratio(c["media_steps"]["p50_ms"], b["media_steps"]["p50_ms"]),
                     ratio(c["media_steps"]["p99_ms"], b["media_steps"]["p99_ms"]),
-                    ratio(_cpu(c), _cpu(b)),
+                    ratio(cpu_per_update(c), cpu_per_update(b)),
                     ratio(c["all"]["p50_ms"], b["all"]["p50_ms"]),
                     ratio(c["all"]["p99_ms"], b["all"]["p99_ms"]),
                 )

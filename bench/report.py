@@ -10,7 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, counterpart, fmt, load, paired_ratio, ratio, table
+from bench.common import (
+    ROOT,
+    counterpart,
+    cpu_per_update,
+    fmt,
+    load,
+    paired_ratio,
+    ratio,
+    table,
+)
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 STEP_NAMES = {0: "/routine", 1: "start the routine"}
@@ -113,10 +122,7 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         coach = counterpart(results, "coach", floor)
         if coach is None:
             continue
-        cpu = ratio(
-            coach["bot_cpu_ms_per_update"] + coach["pg_cpu_ms_per_update"],
-            floor["bot_cpu_ms_per_update"] + floor["pg_cpu_ms_per_update"],
-        )
+        cpu = ratio(cpu_per_update(coach), cpu_per_update(floor))
         figures = [("CPU/update coach/floor", cpu)]
         if floor["regime"] == "paced":
             figures += [
@@ -164,10 +170,6 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
     return "\n\n".join(parts), goals
 
 
-def _cpu(result: dict[str, Any]) -> float:
-    return float(result["bot_cpu_ms_per_update"] + result["pg_cpu_ms_per_update"])
-
-
 def _split_lines(results: list[dict[str, Any]]) -> str:
     """Say, per database, what one durable write costs and what the coach adds beyond it."""
     lines = []
@@ -175,7 +177,9 @@ def _split_lines(results: list[dict[str, Any]]) -> str:
         paced = {r["app"]: r for r in results if r["kind"] == kind and r["regime"] == "paced"}
         if not {"floor", "floor_db", "coach"} <= set(paced):
             continue
-        floor, one_write, coach = (_cpu(paced[name]) for name in ("floor", "floor_db", "coach"))
+        floor, one_write, coach = (
+            cpu_per_update(paced[name]) for name in ("floor", "floor_db", "coach")
+        )
         lines.append(
             f"- {kind}: floor {fmt(floor)} ms, floor plus one committed row {fmt(one_write)} ms "
             f"({fmt(ratio(one_write, floor))}x the floor), coach {fmt(coach)} ms "
@@ -602,12 +606,13 @@ def _media_press_lines(presses: list[dict[str, Any]], pictures: int) -> str:
         def p50(result: dict[str, Any]) -> float:
             return float(result["media_steps"]["p50_ms"])
 
+        cpu = {name: cpu_per_update(result) for name, result in by.items()}
         lines.append(
             f"- {kind}: a press that puts another animation in the message took "
             f"{fmt(ratio(p50(media), p50(text)))}x the p50 of the same press with text steps "
             f"({fmt(ratio(p50(media), p50(floor)))}x the floor's), and the media bot "
-            f"{fmt(ratio(_cpu(media), _cpu(text)))}x the text bot's CPU per update "
-            f"({fmt(ratio(_cpu(media), _cpu(floor)))}x the floor's). Its warm-up uploaded "
+            f"{fmt(ratio(cpu['media'], cpu['text']))}x the text bot's CPU per update "
+            f"({fmt(ratio(cpu['media'], cpu['floor']))}x the floor's). Its warm-up uploaded "
             f"{media['warmup_uploads']} files for the routine's {pictures} pictures."
         )
     if not lines:
