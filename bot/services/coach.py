@@ -222,10 +222,10 @@ class CoachService:
         found = await uow.runs.lock(run_id)
         if found is None:
             return CoachAnswer(Answered.MISSING)
-        run, person, levels = found
+        run, person = found.run, found.person
         if person.telegram_id != ref.telegram_id:
             return CoachAnswer(Answered.FOREIGN)
-        return run, person, await self._routines.view_of(uow, person, run, levels)
+        return run, person, await self._routines.view_of(uow, person, run, found.levels)
 
     async def _live(
         self, uow: UnitOfWork, ref: PersonRef, run_id: int, version: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Person, Run
+from bot.db.repositories.runs import Seen
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain import coaching_plan
 from bot.domain.coaching_plan import CapReason, RunCoaching
@@ -46,6 +48,8 @@ from content import Library, Routine
 logger = logging.getLogger(__name__)
 # A second tap on a start button within this window returns the run the first tap opened.
 START_DEDUPE_WINDOW = timedelta(seconds=30)
+# Live runs this process last read or wrote, kept so the next press on each writes at once.
+SEEN_RUNS = 4096
 
 
 class Verdict(enum.StrEnum):
@@ -114,6 +118,17 @@ class PressResult:
 
 
 @dataclass(frozen=True)
+class _SeenRun:
+    """A live run as this process last read or wrote it, and what its write must check."""
+
+    view: RunView
+    person_id: int
+    telegram_id: int
+    step_started_at: datetime
+    seen: Seen
+
+
+@dataclass(frozen=True)
 class _PlanParts:
     """A run's routine, steps and coaching as decoded from its stored columns."""
 
@@ -146,6 +161,10 @@ class RoutineService:
         # run has its own coaching text, so the cache holds the runs in progress (a few KB
         # each), the least recently pressed going first.
         self._plan_parts = lru_cache(maxsize=1024)(self._decode_plan_parts)
+        # A press on a run as this process last saw it writes without reading it first (the
+        # read was most of a press's database time); the write checks that nothing it saw has
+        # changed, so another process's press or setting is never overwritten.
+        self._seen: OrderedDict[int, _SeenRun] = OrderedDict()
 
     def _decode_plan_parts(
         self, routine_id: str, plan: str, coaching_text: str | None
@@ -269,7 +288,9 @@ class RoutineService:
     async def look(self, ref: PersonRef, run_id: int, version: int | None) -> PressResult:
         """Judge a press that only changes the view; version None accepts any version."""
         async with self._units() as uow:
-            return await self._press(uow, ref, run_id, version, None, None)
+            result, seen = await self._press(uow, ref, run_id, version, None, None)
+        self._remember(run_id, seen)
+        return result
 
     async def press(
         self,
@@ -281,16 +302,85 @@ class RoutineService:
     ) -> PressResult:
         """Apply a button press to a run, once, if it still belongs to the run as it stands."""
         try:
+            quick = await self._press_seen(ref, run_id, version, action, reps)
+            if quick is not None:
+                return quick
             async with self._units() as uow:
-                result = await self._press(uow, ref, run_id, version, action, reps)
+                result, seen = await self._press(uow, ref, run_id, version, action, reps)
                 await uow.commit()
-                return result
+            self._remember(run_id, seen)
+            return result
         except IntegrityError:
             # A concurrent press logged this step first (the unique step row): the second
             # press must change nothing, exactly like a press on an outdated button.
             logger.info("run %s: concurrent press on version %s ignored", run_id, version)
             result = await self.look(ref, run_id, None)
             return PressResult(Verdict.OUTDATED, None, result.view) if result.view else result
+
+    async def _press_seen(
+        self,
+        ref: PersonRef,
+        run_id: int,
+        version: int,
+        action: Action | None,
+        reps: int | None,
+    ) -> PressResult | None:
+        """Apply a press to a run as this process last saw it, writing without a read.
+
+        Only a press that moves a live run on to its next step goes this way; None means the
+        press must take the full path (nothing seen, another version, a change of version,
+        the end of the run, or the run changed since it was seen: then nothing was written).
+        """
+        seen = self._seen.get(run_id)
+        if seen is None or action is None:
+            return None
+        state = seen.view.state
+        if seen.telegram_id != ref.telegram_id or state.version != version:
+            return None
+        outcome = apply(state, action, self._library.exercises, reps=reps)
+        new = outcome.state
+        moves_on = new.version != state.version and new.status is RunStatus.ACTIVE
+        if not moves_on or outcome.level_change is not None:
+            return None
+        now = self._clock()
+        progress: dict[str, object] = {
+            "step_index": new.index,
+            "version": new.version,
+            "status": new.status,
+        }
+        logged = None
+        if outcome.record is not None:
+            logged = _set_log(run_id, seen.person_id, seen.step_started_at, outcome.record, now)
+            progress["step_started_at"] = now
+        async with self._units() as uow:
+            if not await uow.runs.advance(run_id, seen.seen, progress, logged):
+                self._seen.pop(run_id, None)
+                return None
+            await uow.commit()
+        view = replace(seen.view, state=new)
+        self._remember(
+            run_id,
+            replace(
+                seen,
+                view=view,
+                step_started_at=now if logged is not None else seen.step_started_at,
+                seen=replace(seen.seen, version=new.version),
+            ),
+        )
+        records = view.records + ((outcome.record,) if outcome.record is not None else ())
+        return PressResult(
+            Verdict.APPLIED, outcome.notice, replace(view, records=records), None, outcome.record
+        )
+
+    def _remember(self, run_id: int, seen: _SeenRun | None) -> None:
+        """Keep a live run as last seen (None: forget it), the least recently pressed going."""
+        if seen is None:
+            self._seen.pop(run_id, None)
+            return
+        self._seen[run_id] = seen
+        self._seen.move_to_end(run_id)
+        while len(self._seen) > SEEN_RUNS:
+            self._seen.popitem(last=False)
 
     async def _press(
         self,
@@ -300,25 +390,31 @@ class RoutineService:
         version: int | None,
         action: Action | None,
         reps: int | None,
-    ) -> PressResult:
+    ) -> tuple[PressResult, _SeenRun | None]:
+        """Judge and apply a press on the run as read now; return it and the run as now seen.
+
+        The run as seen is None when the run is not live after the press (or not the
+        person's), or when the press changed a remembered version.
+        """
         found = await uow.runs.lock(run_id)
         if found is None:
-            return PressResult(Verdict.MISSING, None, None)
-        run, person, levels = found
+            return PressResult(Verdict.MISSING, None, None), None
+        run, person = found.run, found.person
         if person.telegram_id != ref.telegram_id:
-            return PressResult(Verdict.FOREIGN, None, None)
-        view = await self.view_of(uow, person, run, levels)
+            return PressResult(Verdict.FOREIGN, None, None), None
+        view = await self.view_of(uow, person, run, found.levels)
         if run.status != RunStatus.ACTIVE:
-            return PressResult(Verdict.OVER, None, view)
+            return PressResult(Verdict.OVER, None, view), None
+        as_read = _SeenRun(view, person.id, person.telegram_id, run.step_started_at, found.seen)
         if version is not None and run.version != version:
-            return PressResult(Verdict.OUTDATED, None, view)
+            return PressResult(Verdict.OUTDATED, None, view), as_read
         if action is None:
-            return PressResult(Verdict.UNCHANGED, None, view)
+            return PressResult(Verdict.UNCHANGED, None, view), as_read
 
         outcome = apply(view.state, action, self._library.exercises, reps=reps)
         new = outcome.state
         if new.version == run.version:
-            return PressResult(Verdict.UNCHANGED, outcome.notice, view)
+            return PressResult(Verdict.UNCHANGED, outcome.notice, view), as_read
 
         now = self._clock()
         records = view.records
@@ -334,7 +430,7 @@ class RoutineService:
         }
         logged = None
         if outcome.record is not None:
-            logged = _set_log(run, person.id, outcome.record, now)
+            logged = _set_log(run.id, person.id, run.step_started_at, outcome.record, now)
             progress["step_started_at"] = now
             records += (outcome.record,)
         if outcome.level_change is not None:
@@ -364,13 +460,22 @@ class RoutineService:
                     run.coaching = coaching_plan.encode(coaching)
                     view = replace(view, coaching=coaching)
         await uow.flush()
-        return PressResult(
+        live = None
+        if new.status is RunStatus.ACTIVE and outcome.level_change is None:
+            live = replace(
+                as_read,
+                view=replace(view, state=new),
+                step_started_at=run.step_started_at,
+                seen=replace(found.seen, version=new.version),
+            )
+        result = PressResult(
             Verdict.APPLIED,
             outcome.notice,
             replace(view, state=new, records=records, message_id=run.message_id),
             finish,
             outcome.record,
         )
+        return result, live
 
     @staticmethod
     async def _celebrate(
@@ -450,10 +555,12 @@ def with_extra_sets(steps: tuple[Step, ...], coaching: RunCoaching) -> tuple[Ste
     return tuple(out)
 
 
-def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> dict[str, object]:
+def _set_log(
+    run_id: int, person_id: int, started_at: datetime, record: SetRecord, now: datetime
+) -> dict[str, object]:
     """Return the set_logs row of a set this press logged."""
     return dict(
-        run_id=run.id,
+        run_id=run_id,
         person_id=person_id,
         step_index=record.step_index,
         exercise_id=record.exercise_id,
@@ -461,6 +568,6 @@ def _set_log(run: Run, person_id: int, record: SetRecord, now: datetime) -> dict
         level=record.level,
         status=record.status,
         reps=record.reps,
-        started_at=run.step_started_at,
+        started_at=started_at,
         logged_at=now,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     null,
     select,
@@ -28,8 +29,8 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run
-from bot.db.repositories.sets import LOG_IN_WITH, SetRepository
+from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run, SetLog
+from bot.db.repositories.sets import LOG_IN_WITH, SET_COLUMNS, SetRepository
 from bot.domain.run import RunStatus
 
 
@@ -49,7 +50,7 @@ def counts_for_its_day() -> ColumnElement[bool]:
 # The statements of every press, built once with their parameters named: each press then
 # skips building the statement and its cache key (the profile's largest share of a press).
 _LOCK = (
-    select(Run, Person, ExerciseLevel.exercise_id, ExerciseLevel.level)
+    select(Run, Person, ExerciseLevel.exercise_id, ExerciseLevel.level, ExerciseLevel.updated_at)
     .join(Person, Person.id == Run.person_id)
     .outerjoin(ExerciseLevel, ExerciseLevel.person_id == Run.person_id)
     .where(Run.id == bindparam("lock_run_id"))
@@ -102,6 +103,34 @@ _STREAK_FACTS: CompoundSelect[int, date | None, date | None, int | None] = union
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What a read of a run showed of the run and its person: a later write can check it.
+
+    A press on a run this process has just read need not read it again: its write goes
+    through only while the run's row (version, message) and everything its screen shows of the
+    person (the data saver, the remembered versions: how many rows, their sum, the latest
+    change) are still as seen, whichever process changed them.
+    """
+
+    version: int
+    message_id: int | None
+    data_saver: bool
+    level_rows: int
+    level_sum: int
+    levels_changed: datetime | None
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A run read for a press with its person's remembered versions, and what was seen."""
+
+    run: Run
+    person: Person
+    levels: dict[str, int]
+    seen: Seen
+
+
+@dataclass(frozen=True)
 class StreakFacts:
     """What the streak rules read of a person, besides their training days of the week."""
 
@@ -115,6 +144,54 @@ _RUNS = cast(Table, Run.__table__)
 _SAVE = update(_RUNS).where(_RUNS.c.id == bindparam("save_run_id"))
 # PostgreSQL runs an INSERT inside WITH (SQLite cannot): the set and the run in one statement.
 _SAVE_WITH_SET = _SAVE.add_cte(LOG_IN_WITH)
+_LEVELS = cast(Table, ExerciseLevel.__table__)
+_SETS = cast(Table, SetLog.__table__)
+_PEOPLE = cast(Table, Person.__table__)
+
+
+def _of_runs_person(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Return a scalar subquery of the run's person's remembered versions (in runs' WHERE)."""
+    return select(column).where(_LEVELS.c.person_id == _RUNS.c.person_id).scalar_subquery()
+
+
+# A press on a run as this process saw it (Seen): the UPDATE only where nothing it saw changed.
+_ADVANCE = update(_RUNS).where(
+    _RUNS.c.id == bindparam("save_run_id"),
+    _RUNS.c.version == bindparam("seen_version"),
+    _RUNS.c.status == RunStatus.ACTIVE,
+    _RUNS.c.message_id.is_not_distinct_from(bindparam("seen_message_id")),
+    select(_PEOPLE.c.data_saver).where(_PEOPLE.c.id == _RUNS.c.person_id).scalar_subquery()
+    == bindparam("seen_data_saver"),
+    _of_runs_person(func.count()) == bindparam("seen_level_rows"),
+    _of_runs_person(func.coalesce(func.sum(_LEVELS.c.level), 0))
+    == bindparam("seen_level_sum", type_=Integer()),
+    _of_runs_person(func.max(_LEVELS.c.updated_at)).is_not_distinct_from(
+        bindparam("seen_levels_changed", type_=_LEVELS.c.updated_at.type)
+    ),
+)
+# PostgreSQL: the set is inserted only if the run moved, both in one statement.
+# Inside WITH, the UPDATE names its values (they cannot come from the parameters' keys):
+# those of a press that logs a set, which is the only one this statement writes.
+_MOVED = (
+    _ADVANCE.values(
+        {
+            name: bindparam(name, type_=_RUNS.c[name].type)
+            for name in ("step_index", "version", "status", "step_started_at")
+        }
+    )
+    .returning(_RUNS.c.id)
+    .cte("moved_run")
+)
+_ADVANCE_WITH_SET = (
+    insert(_SETS)
+    .from_select(
+        SET_COLUMNS,
+        select(
+            *(bindparam(f"logged_{name}", type_=_SETS.c[name].type) for name in SET_COLUMNS)
+        ).select_from(_MOVED),
+    )
+    .add_cte(_MOVED)
+)
 
 
 class RunRepository:
@@ -131,7 +208,7 @@ class RunRepository:
         """Return the person's run in progress, if any."""
         return await self._session.scalar(_ACTIVE, {"person_id": person_id})
 
-    async def lock(self, run_id: int) -> tuple[Run, Person, dict[str, int]] | None:
+    async def lock(self, run_id: int) -> Locked | None:
         """Load a run, its person and the person's remembered versions, locking the run's row.
 
         PostgreSQL locks the run row (FOR UPDATE OF runs); SQLite holds the write lock. One
@@ -141,8 +218,52 @@ class RunRepository:
         rows = (await self._session.execute(_LOCK, {"lock_run_id": run_id})).all()
         if not rows:
             return None
-        levels = {row[2]: row[3] for row in rows if row[2] is not None}
-        return rows[0][0], rows[0][1], levels
+        run, person = rows[0][0], rows[0][1]
+        kept = [row for row in rows if row[2] is not None]
+        seen = Seen(
+            version=run.version,
+            message_id=run.message_id,
+            data_saver=person.data_saver,
+            level_rows=len(kept),
+            level_sum=sum(row[3] for row in kept),
+            levels_changed=max((row[4] for row in kept), default=None),
+        )
+        return Locked(run, person, {row[2]: row[3] for row in kept}, seen)
+
+    async def advance(
+        self,
+        run_id: int,
+        seen: Seen,
+        values: Mapping[str, object],
+        logged: Mapping[str, object] | None = None,
+    ) -> bool:
+        """Write a press on a run without reading it: only if it is still as seen.
+
+        Returns False, having written nothing, when the run or what its screen shows of the
+        person changed since (another press, process or setting): then read it and judge again.
+        logged: the set the press logged, inserted only with the run's UPDATE; on PostgreSQL in
+        the same statement.
+        """
+        params: dict[str, object] = {
+            **values,
+            "save_run_id": run_id,
+            "seen_version": seen.version,
+            "seen_message_id": seen.message_id,
+            "seen_data_saver": seen.data_saver,
+            "seen_level_rows": seen.level_rows,
+            "seen_level_sum": seen.level_sum,
+            "seen_levels_changed": seen.levels_changed,
+        }
+        if logged is not None and self._session.get_bind().dialect.name == "postgresql":
+            named = {f"logged_{key}": value for key, value in logged.items()}
+            result = await self._session.execute(_ADVANCE_WITH_SET, {**params, **named})
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = await self._session.execute(_ADVANCE, params)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if logged is not None:
+            await SetRepository(self._session).log(logged)
+        return True
 
     async def active_and_marks(self, person_id: int) -> tuple[Run | None, int | None, bool]:
         """Return the run in progress, the latest finished or stopped run's id, and whether any ran.

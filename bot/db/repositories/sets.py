@@ -32,6 +32,8 @@ class HistoryRow(NamedTuple):
 # (a Core INSERT on the table: no statement building, cache key or ORM bulk step per press).
 _SETS = cast(Table, SetLog.__table__)
 _LOG = insert(_SETS)
+# The columns a logged set gives (the id is the database's).
+SET_COLUMNS = tuple(column.name for column in _SETS.c if not column.primary_key)
 # The same INSERT as a WITH clause, its values named logged_<column>: on PostgreSQL a press's
 # set rides in the statement that saves its run (RunRepository.save), one round trip for both.
 LOG_IN_WITH = (
