@@ -263,7 +263,11 @@ class RoutineService:
             await uow.flush()
             logger.info("run %s started: routine %s", run.id, routine_id)
             view = await self.view_of(uow, person, run, levels)
+            # As the run now stands, with the versions as the plan left them: the first press
+            # then writes without reading (an aggregate read here instead of a press's read).
+            seen = Seen(0, message_id, person.data_saver, await uow.levels.tally(person.id))
             await uow.commit()
+            self._remember(run.id, _SeenRun(view, person.id, person.telegram_id, now, seen))
             return StartResult(view, True)
 
     def routine_cap(self, routine: Routine, exercise_id: str) -> int | None:

@@ -17,7 +17,7 @@ from bot.db.models import ExerciseLevel, Person, Run, SetLog
 from bot.db.unit_of_work import units
 from bot.domain.run import Action, Notice
 from bot.services.people import PeopleService
-from bot.services.routines import RoutineService, Verdict
+from bot.services.routines import Verdict
 from bot.services.settings import SettingsService
 from content import Library
 from tests.conftest import FakeClock
@@ -66,6 +66,21 @@ async def test_the_next_press_on_a_run_seen_writes_without_reading(
         run = await session.get(Run, view.run_id)
     assert run is not None and (run.step_index, run.version) == (2, 2)
     assert run.step_started_at == logs[1].logged_at
+
+
+async def test_the_first_press_after_a_start_writes_without_reading(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], lib: Library, clock: FakeClock
+) -> None:
+    routines = service(sessions, lib, clock)
+    view, _ = await start(routines, ADA, "desk")
+    clock.advance(seconds=20)
+    with statements(engine) as sent:
+        first = await routines.press(ADA, view.run_id, 0, Action.DONE)
+    assert first.verdict is Verdict.APPLIED
+    assert not [s for s in sent if s.startswith("SELECT")], sent
+    [log] = await rows(sessions)
+    assert (log.step_index, log.level) == (0, 0)
+    assert (log.logged_at - log.started_at).total_seconds() == 20
 
 
 async def test_a_press_made_elsewhere_outdates_the_button_here(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ExerciseLevel
@@ -15,6 +16,33 @@ _STANDINGS = select(ExerciseLevel).where(
     ExerciseLevel.person_id == bindparam("person_id"),
     ExerciseLevel.exercise_id.in_(bindparam("exercise_ids", expanding=True)),
 )
+
+
+class LevelTally(NamedTuple):
+    """A person's remembered versions in brief: any change to them changes this.
+
+    Every write sets the row's updated_at, so a changed or added row moves the count, the sum
+    or the latest change; a press that saw a tally checks it before writing (RunRepository).
+    """
+
+    rows: int
+    total: int
+    changed: datetime | None
+
+    @classmethod
+    def of(cls, levels: Iterable[tuple[int, datetime]]) -> LevelTally:
+        """Return the tally of (level, updated_at) pairs."""
+        pairs = list(levels)
+        return cls(
+            len(pairs), sum(level for level, _ in pairs), max((at for _, at in pairs), default=None)
+        )
+
+
+_TALLY = select(
+    func.count(),
+    func.coalesce(func.sum(ExerciseLevel.level), 0),
+    func.max(ExerciseLevel.updated_at),
+).where(ExerciseLevel.person_id == bindparam("person_id"))
 
 
 class LevelRepository:
@@ -32,6 +60,11 @@ class LevelRepository:
             )
         )
         return {exercise_id: level for exercise_id, level in rows.all()}
+
+    async def tally(self, person_id: int) -> LevelTally:
+        """Return the tally of all the person's remembered versions (one aggregate row)."""
+        rows, total, changed = (await self._session.execute(_TALLY, {"person_id": person_id})).one()
+        return LevelTally(rows, total, changed)
 
     async def remember(self, person_id: int, exercise_id: str, level: int, now: datetime) -> None:
         """Remember a person's variation for an exercise (insert or update)."""

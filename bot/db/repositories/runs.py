@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run, SetLog
+from bot.db.repositories.levels import LevelTally
 from bot.db.repositories.sets import LOG_IN_WITH, SET_COLUMNS, SetRepository
 from bot.domain.run import RunStatus
 
@@ -108,16 +109,14 @@ class Seen:
 
     A press on a run this process has just read need not read it again: its write goes
     through only while the run's row (version, message) and everything its screen shows of the
-    person (the data saver, the remembered versions: how many rows, their sum, the latest
-    change) are still as seen, whichever process changed them.
+    person (the data saver, the remembered versions) are still as seen, whichever process
+    changed them.
     """
 
     version: int
     message_id: int | None
     data_saver: bool
-    level_rows: int
-    level_sum: int
-    levels_changed: datetime | None
+    levels: LevelTally
 
 
 @dataclass(frozen=True)
@@ -221,12 +220,10 @@ class RunRepository:
         run, person = rows[0][0], rows[0][1]
         kept = [row for row in rows if row[2] is not None]
         seen = Seen(
-            version=run.version,
-            message_id=run.message_id,
-            data_saver=person.data_saver,
-            level_rows=len(kept),
-            level_sum=sum(row[3] for row in kept),
-            levels_changed=max((row[4] for row in kept), default=None),
+            run.version,
+            run.message_id,
+            person.data_saver,
+            LevelTally.of((row[3], row[4]) for row in kept),
         )
         return Locked(run, person, {row[2]: row[3] for row in kept}, seen)
 
@@ -250,9 +247,9 @@ class RunRepository:
             "seen_version": seen.version,
             "seen_message_id": seen.message_id,
             "seen_data_saver": seen.data_saver,
-            "seen_level_rows": seen.level_rows,
-            "seen_level_sum": seen.level_sum,
-            "seen_levels_changed": seen.levels_changed,
+            "seen_level_rows": seen.levels.rows,
+            "seen_level_sum": seen.levels.total,
+            "seen_levels_changed": seen.levels.changed,
         }
         if logged is not None and self._session.get_bind().dialect.name == "postgresql":
             named = {f"logged_{key}": value for key, value in logged.items()}
