@@ -230,6 +230,7 @@ class RoutineService:
                     return StartResult(view, False)
                 current.status = RunStatus.STOPPED
                 current.version += 1
+                self._seen.pop(current.id, None)
                 current.finished_at = now
                 current.local_date = local_date(now, ZoneInfo(current.timezone))
                 # The run just stopped is the latest ended one now.
