@@ -348,15 +348,9 @@ class RoutineService:
         if not moves_on or outcome.level_change is not None:
             return None
         now = self._clock()
-        progress: dict[str, object] = {
-            "step_index": new.index,
-            "version": new.version,
-            "status": new.status,
-        }
-        logged = None
-        if outcome.record is not None:
-            logged = _set_log(run_id, seen.person_id, seen.step_started_at, outcome.record, now)
-            progress["step_started_at"] = now
+        progress, logged = _writes(
+            new, outcome.record, run_id, seen.person_id, seen.step_started_at, now
+        )
         async with self._units() as uow:
             if not await uow.runs.advance(run_id, seen.seen, progress, logged):
                 self._seen.pop(run_id, None)
@@ -428,15 +422,8 @@ class RoutineService:
             records = await self._records(uow, run)
         # A press writes with plain statements (no ORM flush): the run's one UPDATE, with the
         # set's one INSERT (unique per run and step: a concurrent second press fails there).
-        progress: dict[str, object] = {
-            "step_index": new.index,
-            "version": new.version,
-            "status": new.status,
-        }
-        logged = None
+        progress, logged = _writes(new, outcome.record, run.id, person.id, run.step_started_at, now)
         if outcome.record is not None:
-            logged = _set_log(run.id, person.id, run.step_started_at, outcome.record, now)
-            progress["step_started_at"] = now
             records += (outcome.record,)
         if outcome.level_change is not None:
             exercise_id, level = outcome.level_change
@@ -558,6 +545,26 @@ def with_extra_sets(steps: tuple[Step, ...], coaching: RunCoaching) -> tuple[Ste
         if last and extra is not None:
             out.append(Step(step.exercise_id, extra))
     return tuple(out)
+
+
+def _writes(
+    new: RunState,
+    record: SetRecord | None,
+    run_id: int,
+    person_id: int,
+    started_at: datetime,
+    now: datetime,
+) -> tuple[dict[str, object], dict[str, object] | None]:
+    """Return a press's columns of the run and the set_logs row of the set it logged, if any."""
+    progress: dict[str, object] = {
+        "step_index": new.index,
+        "version": new.version,
+        "status": new.status,
+    }
+    if record is None:
+        return progress, None
+    progress["step_started_at"] = now
+    return progress, _set_log(run_id, person_id, started_at, record, now)
 
 
 def _set_log(

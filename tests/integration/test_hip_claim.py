@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import Run
@@ -21,6 +17,7 @@ from bot.services.people import PeopleService, PersonRef
 from bot.services.reminders import Claim, ReminderService
 from bot.services.scheduling import reschedule
 from tests.conftest import FakeClock
+from tests.sql import statements
 
 START = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)  # Tuesday 07:00 in Berlin: no weekly summary
 DUE = datetime(2026, 3, 3, 7, 0, 1, tzinfo=UTC)  # 08:00 in Berlin
@@ -103,21 +100,6 @@ async def add_people(sessions: async_sessionmaker[AsyncSession], clock: FakeCloc
                         person.id, TUESDAY, HipToday.WORSE, START, rest_day=False
                     )
         await uow.commit()
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Collect the SQL statements sent through the engine inside the block."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_the_claim_asks_after_an_unanswered_pain_report_in_one_read_per_batch(

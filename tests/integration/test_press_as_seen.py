@@ -6,11 +6,7 @@ changes, the other's next press must take into account, whichever it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import ExerciseLevel, Person, Run, SetLog
@@ -22,21 +18,7 @@ from bot.services.settings import SettingsService
 from content import Library
 from tests.conftest import FakeClock
 from tests.integration.test_routine_service import ADA, rows, service, start
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Collect the SQL statements the engine runs inside the block (their first words)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split()[:3]).upper())
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+from tests.sql import reads, statements
 
 
 async def test_the_next_press_on_a_run_seen_writes_without_reading(
@@ -51,7 +33,7 @@ async def test_the_next_press_on_a_run_seen_writes_without_reading(
     with statements(engine) as sent:
         second = await routines.press(ADA, view.run_id, 1, Action.DONE)
     assert second.verdict is Verdict.APPLIED and second.notice is Notice.LOGGED
-    assert not [s for s in sent if s.startswith("SELECT")], sent
+    assert reads(sent) == [], sent
     assert second.view is not None and second.view.state.index == 2
     assert second.record is not None and second.record.step_index == 1
     # The rows are those the full path writes: the second set started when the first was logged.
@@ -77,7 +59,7 @@ async def test_the_first_press_after_a_start_writes_without_reading(
     with statements(engine) as sent:
         first = await routines.press(ADA, view.run_id, 0, Action.DONE)
     assert first.verdict is Verdict.APPLIED
-    assert not [s for s in sent if s.startswith("SELECT")], sent
+    assert reads(sent) == [], sent
     [log] = await rows(sessions)
     assert (log.step_index, log.level) == (0, 0)
     assert (log.logged_at - log.started_at).total_seconds() == 20
