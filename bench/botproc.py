@@ -239,22 +239,28 @@ def floor_application(
     return floor
 
 
-def _add_one_write(app: Any, database_url: str) -> None:
-    """Commit one row per update (group -1 runs before the bare handlers)."""
+async def commit_one_row(sessions: Any, update_id: int) -> None:
+    """floor_db's write: one row (the update's id) committed in one transaction."""
     from datetime import UTC, datetime
 
+    from bot.db.models import ProcessedUpdate
+
+    async with sessions.begin() as session:
+        session.add(ProcessedUpdate(update_id=update_id, handled_at=datetime.now(UTC)))
+
+
+def _add_one_write(app: Any, database_url: str) -> None:
+    """Commit one row per update (group -1 runs before the bare handlers)."""
     from telegram.ext import TypeHandler
 
     from bot.db import migrate
     from bot.db.engine import create_engine, create_sessionmaker
-    from bot.db.models import ProcessedUpdate
 
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
 
     async def write(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with sessions.begin() as session:
-            session.add(ProcessedUpdate(update_id=update.update_id, handled_at=datetime.now(UTC)))
+        await commit_one_row(sessions, update.update_id)
 
     async def post_init(_app: Any) -> None:
         await migrate.upgrade(engine)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.botproc import commit_one_row
 from bench.common import QUICK, database, database_kinds, migrate_db
 from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.models import ProcessedUpdate
 from bot.db.unit_of_work import units
 from bot.domain.run import Action, RunStatus
 from bot.domain.screening import Screening
@@ -60,14 +59,13 @@ async def routine_service(url: str) -> dict[str, float]:
 
 
 async def one_row(url: str, updates: int) -> float:
-    """Return CPU ms of floor_db's write: one row committed in one transaction, ORM add."""
+    """Return CPU ms of floor_db's write (bench.botproc.commit_one_row) per update."""
     engine = create_engine(url)
     sessions = create_sessionmaker(engine)
     try:
         started = time.process_time()
         for update_id in range(1, updates + 1):
-            async with sessions.begin() as session:
-                session.add(ProcessedUpdate(update_id=update_id, handled_at=datetime.now(UTC)))
+            await commit_one_row(sessions, update_id)
         return 1000 * (time.process_time() - started) / updates
     finally:
         await engine.dispose()

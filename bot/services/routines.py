@@ -119,7 +119,10 @@ class PressResult:
 
 @dataclass(frozen=True)
 class _SeenRun:
-    """A live run as this process last read or wrote it, and what its write must check."""
+    """A live run as this process last read or wrote it, and what its write must check.
+
+    The version a write checks is the view's (view.state.version); seen holds the rest.
+    """
 
     view: RunView
     person_id: int
@@ -266,7 +269,7 @@ class RoutineService:
             view = await self.view_of(uow, person, run, levels)
             # As the run now stands, with the versions as the plan left them: the first press
             # then writes without reading (an aggregate read here instead of a press's read).
-            seen = Seen(0, message_id, person.data_saver, await uow.levels.tally(person.id))
+            seen = Seen(message_id, person.data_saver, await uow.levels.tally(person.id))
             await uow.commit()
             self._remember(run.id, _SeenRun(view, person.id, person.telegram_id, now, seen))
             return StartResult(view, True)
@@ -352,7 +355,7 @@ class RoutineService:
             new, outcome.record, run_id, seen.person_id, seen.step_started_at, now
         )
         async with self._units() as uow:
-            if not await uow.runs.advance(run_id, seen.seen, progress, logged):
+            if not await uow.runs.advance(run_id, version, seen.seen, progress, logged):
                 self._seen.pop(run_id, None)
                 return None
             await uow.commit()
@@ -363,7 +366,6 @@ class RoutineService:
                 seen,
                 view=view,
                 step_started_at=now if logged is not None else seen.step_started_at,
-                seen=replace(seen.seen, version=new.version),
             ),
         )
         records = view.records + ((outcome.record,) if outcome.record is not None else ())
@@ -458,7 +460,6 @@ class RoutineService:
                 as_read,
                 view=replace(view, state=new),
                 step_started_at=run.step_started_at,
-                seen=replace(found.seen, version=new.version),
             )
         result = PressResult(
             Verdict.APPLIED,

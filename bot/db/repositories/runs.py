@@ -105,15 +105,14 @@ _STREAK_FACTS: CompoundSelect[int, date | None, date | None, int | None] = union
 
 @dataclass(frozen=True)
 class Seen:
-    """What a read of a run showed of the run and its person: a later write can check it.
+    """What a read of a run showed besides its version: a later write can check it.
 
     A press on a run this process has just read need not read it again: its write goes
-    through only while the run's row (version, message) and everything its screen shows of the
-    person (the data saver, the remembered versions) are still as seen, whichever process
-    changed them.
+    through only while the run's version (the caller's) and message, and everything its screen
+    shows of the person (the data saver, the remembered versions), are still as seen, whichever
+    process changed them.
     """
 
-    version: int
     message_id: int | None
     data_saver: bool
     levels: LevelTally
@@ -219,22 +218,18 @@ class RunRepository:
             return None
         run, person = rows[0][0], rows[0][1]
         kept = [row for row in rows if row[2] is not None]
-        seen = Seen(
-            run.version,
-            run.message_id,
-            person.data_saver,
-            LevelTally.of((row[3], row[4]) for row in kept),
-        )
+        seen = Seen(run.message_id, person.data_saver, LevelTally.of((r[3], r[4]) for r in kept))
         return Locked(run, person, {row[2]: row[3] for row in kept}, seen)
 
     async def advance(
         self,
         run_id: int,
+        version: int,
         seen: Seen,
         values: Mapping[str, object],
         logged: Mapping[str, object] | None = None,
     ) -> bool:
-        """Write a press on a run without reading it: only if it is still as seen.
+        """Write a press on a run without reading it: only if it is still at version, as seen.
 
         Returns False, having written nothing, when the run or what its screen shows of the
         person changed since (another press, process or setting): then read it and judge again.
@@ -244,7 +239,7 @@ class RunRepository:
         params: dict[str, object] = {
             **values,
             "save_run_id": run_id,
-            "seen_version": seen.version,
+            "seen_version": version,
             "seen_message_id": seen.message_id,
             "seen_data_saver": seen.data_saver,
             "seen_level_rows": seen.levels.rows,
