@@ -66,8 +66,8 @@ EARLY = int(os.environ.get("BENCH_REMINDER_EARLY", "180"))
 # Paid broadcasts: a crowd of PAID_PEOPLE with a budget that covers it, and one too small.
 PAID_PEOPLE = 5_000 if QUICK else 100_000
 # The paid run's crowd comes after an earlier one, as a bot that has run before sees it: the
-# early start plans with the rate the senders reached in their latest backlog (one Python
-# process reaches about 500 a second, not the paid lane's 900).
+# early start plans with the rate the senders reached in the earlier backlog (one Python
+# process reaches about 500 a second, not the paid lane's 900), then with the one it measures.
 WARMUP_PEOPLE = 1_000 if QUICK else 15_000
 # A deployment for 100,000 people runs on PostgreSQL with more than one sending process (README:
 # "Running reminders in separate processes"): the paid run does too, where PostgreSQL answers.

@@ -46,6 +46,7 @@ class ReminderPace:
         flood: FloodWatch | None = None,
         running: Callable[[], bool] = lambda: True,
         paid: PaidLane | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.total = per_second
         self.flood = flood or FloodWatch()
@@ -57,9 +58,12 @@ class ReminderPace:
         self.interval = interval
         self.role = role
         self.senders = 0
-        # Reminders a second this process achieved through its latest backlog (None until it
-        # had one): the early start reckons with it when it is below the configured rate.
+        # Reminders a second this process reached in its latest backlog, measured as it goes
+        # (None until it had one): the early start plans with it (see `expected_total`).
         self.achieved: float | None = None
+        self._clock = clock
+        self._sent = 0
+        self._mark: tuple[float, int] | None = None
         self.share(1)
 
     def share(self, senders: int) -> None:
@@ -86,15 +90,31 @@ class ReminderPace:
         """Return the rate all senders are expected to reach together, once one was measured.
 
         A process short of CPU sends fewer than its share (one Python process reaches about
-        500 a second with paid broadcasts, not 900): the next crowd starts early enough for
-        the rate it will really get.
+        500 a second with paid broadcasts, not 900): a crowd starts early enough for the rate
+        it will really get. The rate is measured during the backlog too, so a crowd started
+        from an estimate that proves too low is held back until the rest is centred again
+        (the claim releases a crowd by how many of it are still due: bot/domain/early_start.py).
         """
         return None if self.achieved is None else self.achieved * self.senders
 
-    def observe(self, sent: int, seconds: float) -> None:
-        """Remember the rate of a backlog just sent (several batches in a row)."""
-        if sent >= 2 * self.batch and seconds > 0:
-            self.achieved = sent / seconds
+    def begin(self) -> None:
+        """Start measuring a sweep's sends afresh (a backlog is one sweep)."""
+        self._sent = 0
+        self._mark = None
+
+    def sent_one(self) -> None:
+        """Count one send of this sweep, and update the measured rate once it is a backlog.
+
+        The first batch is left out: it goes while the pipeline fills, faster than the sends
+        can keep up. The rate counts from there, over at least one more batch.
+        """
+        self._sent += 1
+        if self._sent == self.batch:
+            self._mark = (self._clock(), self._sent)
+        elif self._mark is not None and self._sent - self._mark[1] >= self.batch:
+            seconds = self._clock() - self._mark[0]
+            if seconds > 0:
+                self.achieved = (self._sent - self._mark[1]) / seconds
 
     async def slot(self) -> bool:
         """Wait for a send's slot; return True when it is a paid one.
@@ -121,12 +141,10 @@ async def sweep(context: CoachContext) -> None:
     services = context.services
     pace = job.data
     in_flight: list[asyncio.Future[None]] = []
-    began = time.monotonic()
-    claimed = 0
+    pace.begin()
     try:
         claims = await _claim(services, pace)
         while claims and pace.running():
-            claimed += len(claims)
             sending = send_claims(context.bot, services, pace, claims)
             in_flight.append(asyncio.ensure_future(sending))
             if len(claims) < pace.batch:
@@ -138,7 +156,6 @@ async def sweep(context: CoachContext) -> None:
         await asyncio.gather(*in_flight)
         if pace.paid is not None:
             await pace.paid.settle()
-    pace.observe(claimed, time.monotonic() - began)
 
 
 async def _claim(services: Services, pace: ReminderPace) -> list[Claim]:
@@ -210,6 +227,7 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
         )
         if paid and outcome in NOT_SENT and pace.paid is not None:
             pace.paid.unused()  # refused for sure: Telegram charges for what it delivered only
+        pace.sent_one()
         services.metrics.reminders.labels(status=outcome).inc()
 
 

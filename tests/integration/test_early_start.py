@@ -73,6 +73,26 @@ async def test_a_measured_rate_below_the_setting_starts_the_crowd_earlier(sessio
     assert len(await service.claim_due(50, rate=10)) == 50
 
 
+async def test_a_crowd_started_on_too_slow_an_estimate_is_held_until_centred(sessions) -> None:
+    """The rate measured during the backlog re-plans the rest of the crowd.
+
+    Started 15 s early for 10 a second, a crowd of 300 that really goes at 30 a second would
+    be over 5 s before its minute. Once 60 are out, the other 240 wait until they are centred
+    (240 at 30/s: 4 s early), then go.
+    """
+    clock = FakeClock(DUE - timedelta(hours=1))
+    await crowd(sessions, clock, 300, time(8, 0), 36_000)
+    service = sweeper(sessions, clock, rate=30, cap_s=180)
+    clock.now = DUE - timedelta(seconds=15)
+    assert len(await service.claim_due(60, rate=10)) == 60
+    clock.now = DUE - timedelta(seconds=13)
+    assert await service.claim_due(60, rate=30) == [], "running ahead of the centred schedule"
+    clock.now = DUE - timedelta(seconds=5)
+    assert await service.claim_due(60, rate=30) == []
+    clock.now = DUE - timedelta(seconds=4)
+    assert len(await service.claim_due(300, rate=30)) == 240, "the rest, centred on the minute"
+
+
 async def test_never_earlier_than_the_limit(sessions) -> None:
     clock = FakeClock(DUE - timedelta(hours=1))
     await crowd(sessions, clock, 400, time(8, 0), 31_000)
