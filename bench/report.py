@@ -264,8 +264,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
             "ReminderPace.sent_one), which on this machine is well below the paid lane's 900 a "
             "second; a crowd started on the earlier crowd's slower rate is held back until the "
             "rest of it is centred again. A bot's first crowd after a start is planned with the "
-            "configured rate, and starts later.\n\n"
-            + str(data.get("paid_table", ""))
+            "configured rate, and starts later.\n\n" + str(data.get("paid_table", ""))
         )
         parts.append(
             f"Goal: {big['people']:,} due at one minute with paid broadcasts on give p95 "
