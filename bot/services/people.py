@@ -65,6 +65,7 @@ class PeopleService:
     async def language_of(self, telegram_id: int) -> str | None:
         """Return the person's language, or None when nothing is stored about them."""
         async with self._units() as uow:
+            await uow.autocommit()  # a read: see UnitOfWork.autocommit
             return await uow.people.language_of(telegram_id)
 
     async def set_language(self, ref: PersonRef, language: str) -> None:

@@ -281,6 +281,7 @@ class RoutineService:
     async def active(self, ref: PersonRef) -> RunView | None:
         """Return the person's run in progress, if any."""
         async with self._units() as uow:
+            await uow.autocommit()  # reads only: see UnitOfWork.autocommit
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None
@@ -355,6 +356,9 @@ class RoutineService:
             new, outcome.record, run_id, seen.person_id, seen.step_started_at, now
         )
         async with self._units() as uow:
+            # On PostgreSQL the press is one statement (RunRepository.advance): its own
+            # transaction, without a BEGIN and a COMMIT around it.
+            await uow.autocommit()
             if not await uow.runs.advance(run_id, version, seen.seen, progress, logged):
                 self._seen.pop(run_id, None)
                 return None

@@ -6,6 +6,7 @@ changes, the other's next press must take into account, whichever it is.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,7 +19,7 @@ from bot.services.settings import SettingsService
 from content import Library
 from tests.conftest import FakeClock
 from tests.integration.test_routine_service import ADA, rows, service, start
-from tests.sql import reads, statements
+from tests.sql import reads, statements, transaction_control
 
 
 async def test_the_next_press_on_a_run_seen_writes_without_reading(
@@ -63,6 +64,33 @@ async def test_the_first_press_after_a_start_writes_without_reading(
     [log] = await rows(sessions)
     assert (log.step_index, log.level) == (0, 0)
     assert (log.logged_at - log.started_at).total_seconds() == 20
+
+
+async def test_on_postgresql_a_press_is_one_statement_without_begin_or_commit(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    lib: Library,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's UPDATE and the set's INSERT go in one statement, its own transaction."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: a BEGIN is no round trip, and its press is two statements")
+    routines = service(sessions, lib, clock)
+    view, _ = await start(routines, ADA, "desk")
+    clock.advance(seconds=20)
+    with statements(engine) as sent, transaction_control(monkeypatch) as control:
+        first = await routines.press(ADA, view.run_id, 0, Action.DONE)
+    assert first.verdict is Verdict.APPLIED
+    assert len(sent) == 1 and control == [], (sent, control)
+    [log] = await rows(sessions)
+    assert (log.step_index, log.status) == (0, "done"), "committed: another session reads it"
+    # A press the kept run cannot take (a restart forgot it) reads in a transaction, as before.
+    again = service(sessions, lib, clock)
+    with transaction_control(monkeypatch) as control:
+        second = await again.press(ADA, view.run_id, 1, Action.DONE)
+    assert second.verdict is Verdict.APPLIED
+    assert [query.split()[0].upper().rstrip(";") for query in control] == ["BEGIN", "COMMIT"]
 
 
 async def test_a_press_made_elsewhere_outdates_the_button_here(

@@ -234,7 +234,8 @@ class RunRepository:
         Returns False, having written nothing, when the run or what its screen shows of the
         person changed since (another press, process or setting): then read it and judge again.
         logged: the set the press logged, inserted only with the run's UPDATE; on PostgreSQL in
-        the same statement.
+        the same statement, so there the whole press is one statement (it may run in an
+        autocommit unit of work; on SQLite the unit's transaction keeps the two together).
         """
         params: dict[str, object] = {
             **values,
