@@ -261,7 +261,7 @@ def _fanout_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
             "170 s before; its sends are not in the figures, its Stars are), as a bot that has "
             "run before: the early start plans each crowd with the rate the senders reach, "
             "measured during each backlog as it goes (handlers/reminders.py, "
-            "ReminderPace.sent_one), which on this machine is well below the paid lane's 900 a "
+            "ReminderPace.batch_sent), which on this machine is well below the paid lane's 900 a "
             "second; a crowd started on the earlier crowd's slower rate is held back until the "
             "rest of it is centred again. A bot's first crowd after a start is planned with the "
             "configured rate, and starts later.\n\n" + str(data.get("paid_table", ""))

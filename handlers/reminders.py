@@ -63,7 +63,7 @@ class ReminderPace:
         self.achieved: float | None = None
         self._clock = clock
         self._sent = 0
-        self._mark: tuple[float, int] | None = None
+        self._mark: float | None = None  # when this sweep's first batch was sent
         self.share(1)
 
     def share(self, senders: int) -> None:
@@ -102,19 +102,22 @@ class ReminderPace:
         self._sent = 0
         self._mark = None
 
-    def sent_one(self) -> None:
-        """Count one send of this sweep, and update the measured rate once it is a backlog.
+    def batch_sent(self, count: int) -> None:
+        """Note that one of this sweep's batches is sent; update the measured rate from it.
 
-        The first batch is left out: it goes while the pipeline fills, faster than the sends
-        can keep up. The rate counts from there, over at least one more batch.
+        Measured between batches, not within one: a sweep claims two batches at once, then one
+        more each time a batch is sent. The first batch's end is the mark; from there every
+        interval holds one claim and one batch's sends, the pace the backlog keeps up. (The
+        second batch alone goes at the grid's rate, its claim done already: much faster.)
         """
-        self._sent += 1
-        if self._sent == self.batch:
-            self._mark = (self._clock(), self._sent)
-        elif self._mark is not None and self._sent - self._mark[1] >= self.batch:
-            seconds = self._clock() - self._mark[0]
-            if seconds > 0:
-                self.achieved = (self._sent - self._mark[1]) / seconds
+        now = self._clock()
+        if self._mark is None:
+            self._mark = now
+            return
+        self._sent += count
+        seconds = now - self._mark
+        if self._sent >= 2 * self.batch and seconds > 0:
+            self.achieved = self._sent / seconds
 
     async def slot(self) -> bool:
         """Wait for a send's slot; return True when it is a paid one.
@@ -140,20 +143,23 @@ async def sweep(context: CoachContext) -> None:
     assert job is not None and isinstance(job.data, ReminderPace)
     services = context.services
     pace = job.data
-    in_flight: list[asyncio.Future[None]] = []
+    # Each batch being sent, with its size.
+    in_flight: list[tuple[asyncio.Future[None], int]] = []
     pace.begin()
     try:
         claims = await _claim(services, pace)
         while claims and pace.running():
             sending = send_claims(context.bot, services, pace, claims)
-            in_flight.append(asyncio.ensure_future(sending))
+            in_flight.append((asyncio.ensure_future(sending), len(claims)))
             if len(claims) < pace.batch:
                 break
             if len(in_flight) > 1:
-                await in_flight.pop(0)
+                sent, count = in_flight.pop(0)
+                await sent
+                pace.batch_sent(count)
             claims = await _claim(services, pace)
     finally:
-        await asyncio.gather(*in_flight)
+        await asyncio.gather(*(sent for sent, _ in in_flight))
         if pace.paid is not None:
             await pace.paid.settle()
 
@@ -227,7 +233,6 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
         )
         if paid and outcome in NOT_SENT and pace.paid is not None:
             pace.paid.unused()  # refused for sure: Telegram charges for what it delivered only
-        pace.sent_one()
         services.metrics.reminders.labels(status=outcome).inc()
 
 
