@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repositories.coaching import CheckInRepository, CheckupRepository, HipDayRepository
 from bot.db.repositories.deliveries import DeliveryRepository
+from bot.db.repositories.dialect import is_postgresql
 from bot.db.repositories.levels import LevelRepository
 from bot.db.repositories.media import MediaFileRepository
 from bot.db.repositories.milestones import MilestoneRepository
@@ -108,7 +109,7 @@ class UnitOfWork:
         of two statements there stays atomic.
         """
         session = self.session
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(session):
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     async def flush(self) -> None:

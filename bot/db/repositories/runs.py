@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import ExerciseLevel, Milestone, Pause, Person, Run, SetLog
+from bot.db.repositories.dialect import is_postgresql
 from bot.db.repositories.levels import LevelTally
 from bot.db.repositories.sets import LOG_IN_WITH, SET_COLUMNS, SetRepository
 from bot.domain.run import RunStatus
@@ -247,7 +248,7 @@ class RunRepository:
             "seen_level_sum": seen.levels.total,
             "seen_levels_changed": seen.levels.changed,
         }
-        if logged is not None and self._session.get_bind().dialect.name == "postgresql":
+        if logged is not None and is_postgresql(self._session):
             named = {f"logged_{key}": value for key, value in logged.items()}
             result = await self._session.execute(_ADVANCE_WITH_SET, {**params, **named})
             return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -279,7 +280,7 @@ class RunRepository:
         params = {**values, "save_run_id": run.id}
         if logged is None:
             await self._session.execute(_SAVE, params)
-        elif self._session.get_bind().dialect.name == "postgresql":
+        elif is_postgresql(self._session):
             named = {f"logged_{key}": value for key, value in logged.items()}
             await self._session.execute(_SAVE_WITH_SET, {**params, **named})
         else:
