@@ -1,11 +1,15 @@
-"""PTB's bot with one change: an update it cannot read no longer stalls long polling."""
+"""PTB's bot with two changes: unreadable updates pass, and edits of known pictures go unread.
+
+An update it cannot read no longer stalls long polling, and a picture Telegram already has is
+put into a message without reading Telegram's copy of the message back.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, InputMedia, Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
@@ -53,3 +57,27 @@ class CoachBot(ExtBot[int]):
                 type(error).__name__,
             )
             return Update(update_id=update_id)
+
+    async def edit_media_unread(
+        self,
+        chat_id: int,
+        message_id: int,
+        media: InputMedia,
+        reply_markup: InlineKeyboardMarkup | None,
+    ) -> None:
+        """editMessageMedia, with Telegram's answer checked for errors but not read.
+
+        Telegram answers an edit with the whole message, which PTB's edit_message_media reads
+        into some fifteen objects (the picture, its thumbnail, every button again): about half
+        the CPU of the call (bench/RESULTS.md, button cost), for a message nobody looks at when
+        the picture is named by its file_id. An upload needs the answer (its new file_id) and
+        goes through edit_message_media. Errors (BadRequest, RetryAfter, ...) are raised as
+        there, and the defaults (the caption's parse mode) are inserted as there.
+        """
+        data = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "media": media,
+            "reply_markup": reply_markup,
+        }
+        await self._post("editMessageMedia", data)

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.flood import FloodWatch
 from bot.services import Services
+from bot.telegram_bot import CoachBot
 from content import Library, library
 from content.i18n import SOURCE
 from handlers.board_edits import BoardEdits
@@ -36,7 +37,7 @@ class BotData:
 
 
 class CoachContext(
-    CallbackContext[ExtBot[None], dict[object, object], dict[object, object], BotData]
+    CallbackContext[CoachBot, dict[object, object], dict[object, object], BotData]
 ):
     """CallbackContext with typed access to the services and the chat's language.
 

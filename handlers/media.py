@@ -204,11 +204,16 @@ async def _edit_media(
 
     async def show(file_id: str | None) -> Message | bool:
         if file_id is not None:
+            # Nothing of the edited message is needed back (see CoachBot.edit_media_unread).
             item = kind(file_id, caption=screen.shown_caption)
-        else:
-            # Bytes with a filename: PTB attaches them to the request as a part of its own.
-            data = media.path.read_bytes()
-            item = kind(data, caption=screen.shown_caption, filename=media.filename)
+            await context.bot.edit_media_unread(
+                message.chat_id, message.message_id, item, screen.keyboard
+            )
+            return True
+        # Bytes with a filename: PTB attaches them to the request as a part of its own. The
+        # edited message Telegram sends back carries the upload's file_id.
+        data = media.path.read_bytes()
+        item = kind(data, caption=screen.shown_caption, filename=media.filename)
         return await message.edit_media(item, reply_markup=screen.keyboard)
 
     await _deliver(context.services, media, show, f"message {message.message_id}")
