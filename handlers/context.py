@@ -36,9 +36,7 @@ class BotData:
         self.media_warmup: asyncio.Task[None] | None = None
 
 
-class CoachContext(
-    CallbackContext[CoachBot, dict[object, object], dict[object, object], BotData]
-):
+class CoachContext(CallbackContext[CoachBot, dict[object, object], dict[object, object], BotData]):
     """CallbackContext with typed access to the services and the chat's language.
 
     language is set for each update before any handler runs (handlers/languages.py resolve):
