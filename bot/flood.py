@@ -27,6 +27,10 @@ class FloodWatch:
         """Return how many seconds are left of the wait (0 when sends may go)."""
         return max(0.0, self.until - time.monotonic())
 
+    def ended_ago(self) -> float:
+        """Return how many seconds ago the latest wait ended (negative while it lasts)."""
+        return time.monotonic() - self.until
+
 
 def retry_after_of(body: bytes) -> float:
     """Read retry_after from a Bot API error body; 1 s when it says nothing usable."""

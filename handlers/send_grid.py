@@ -16,7 +16,13 @@ class SendGrid:
     would make up for it with bursts. Here a wake-up that runs a little late keeps the grid
     (the next send comes a little sooner); one later than half a slot (idle, a stall, a 429
     wait) starts the grid afresh a full slot after the last send. So no one-second window
-    holds more than the rate plus a half, rounded up, and none right after a 429.
+    holds more than the rate plus a half, rounded up.
+
+    After a 429 wait the grid leaves a slot free for each send Telegram refused, and one more:
+    PTB's rate limiter retries those the moment the wait ends, together with any call it held
+    meanwhile. Starting the grid at full rate beside them put more than the limit into the
+    next second, which drew the next 429, and so on every two seconds (a slow machine's first
+    429 kept recurring for minutes: bench/RESULTS.md, reminder fan-out).
     """
 
     def __init__(self, rate: float, flood: FloodWatch) -> None:
@@ -25,6 +31,7 @@ class SendGrid:
         self._next = 0.0
         self._last = -math.inf
         self._turn = asyncio.Lock()
+        self._refusals_seen = flood.seen  # the 429s already made room for
 
     def ready_in(self) -> float:
         """Return how long the next caller would wait for its slot (0: a slot is free now)."""
@@ -47,6 +54,12 @@ class SendGrid:
             now = loop.time()
             if self._next < now - self.interval / 2:
                 self._next = max(now, self._last + self.interval)
+            refused = self._flood.seen - self._refusals_seen
+            if refused:
+                self._refusals_seen = self._flood.seen
+                # The retries went out when the wait ended: in this second, or long before.
+                if self._flood.ended_ago() < 1:
+                    self._next = max(self._next, now) + (refused + 1) * self.interval
             if self._next > now:
                 await asyncio.sleep(self._next - now)
             self._last = loop.time()
