@@ -25,7 +25,6 @@ earlier version without touching the tree). SIGTERM stops the bot cleanly, as in
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
 import json
 import os
@@ -124,9 +123,6 @@ class Marks:
         self.summary: dict[str, Any] | None = None
         self.threads_before: dict[int, float] = {}
         self.thread_cpu: defaultdict[str, float] = defaultdict(float)
-        # Garbage collections per generation in the measured phase (a full one walks the heap).
-        self.gc_before: list[int] = []
-        self.gc_runs: list[int] = []
         if stats is not None:
             event.listen(Engine, "before_cursor_execute", self._on_statement)
             event.listen(Engine, "commit", self._on_commit)
@@ -145,7 +141,6 @@ class Marks:
     def _start(self, _signum: int, _frame: FrameType | None) -> None:
         self.active = True
         self.threads_before = _thread_cpu()
-        self.gc_before = [g["collections"] for g in gc.get_stats()]
         if self.profile_path is not None:
             from pyinstrument import Profiler
 
@@ -157,10 +152,6 @@ class Marks:
     def _stop(self, _signum: int, _frame: FrameType | None) -> None:
         self.active = False
         after = _thread_cpu()
-        self.gc_runs = [
-            g["collections"] - before
-            for g, before in zip(gc.get_stats(), self.gc_before, strict=True)
-        ]
         main_id = threading.get_native_id()
         for tid, seconds in after.items():
             name = "main" if tid == main_id else "other threads (aiosqlite, resolver, ...)"
@@ -192,7 +183,6 @@ class Marks:
             "commits": self.commits,
             "statement_texts": dict(self.texts.most_common()),
             "thread_cpu_s": dict(self.thread_cpu),
-            "gc_collections": self.gc_runs,
             "profile": self.summary,
         }
         self.stats_path.write_text(json.dumps(data, indent=2))

@@ -38,9 +38,18 @@ class SendGrid:
         if self._turn.locked():
             return self.interval  # someone is waiting already: at least a slot away
         now = asyncio.get_running_loop().time()
-        if self._next < now - self.interval / 2:
-            return max(0.0, self._last + self.interval - now)
-        return max(0.0, self._next - now)
+        return max(0.0, self._slot(now) - now)
+
+    def _slot(self, now: float) -> float:
+        """Return the next slot for a caller arriving now (the grid's one rule)."""
+        slot = self._next
+        if slot < now - self.interval / 2:
+            slot = max(now, self._last + self.interval)
+        refused = self._flood.seen - self._refusals_seen
+        # The retries went out when the wait ended: in this second, or long before.
+        if refused and self._flood.ended_ago() < 1:
+            slot = max(slot, now) + (refused + 1) * self.interval
+        return slot
 
     async def wait(self) -> None:
         """Return at this caller's slot."""
@@ -52,14 +61,8 @@ class SendGrid:
             while (pause := self._flood.wait_time()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(pause)
             now = loop.time()
-            if self._next < now - self.interval / 2:
-                self._next = max(now, self._last + self.interval)
-            refused = self._flood.seen - self._refusals_seen
-            if refused:
-                self._refusals_seen = self._flood.seen
-                # The retries went out when the wait ended: in this second, or long before.
-                if self._flood.ended_ago() < 1:
-                    self._next = max(self._next, now) + (refused + 1) * self.interval
+            self._next = self._slot(now)
+            self._refusals_seen = self._flood.seen
             if self._next > now:
                 await asyncio.sleep(self._next - now)
             self._last = loop.time()
