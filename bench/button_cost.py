@@ -8,6 +8,7 @@ message with a button; a button that answers and edits) and no database.
 Two regimes, each on SQLite and PostgreSQL, floor and coach:
 - paced: every person waits 1.5-2.5 s between taps (about 25 updates/s offered, under the
   rate limiter's 30/s): latency and CPU cost at a realistic load, with the production limiter.
+  The three bots of a round run side by side, so the machine's drift falls on all of them.
 - saturated: nobody waits, and the rate limiter's overall 30/s cap is lifted in both bots
   (retries and everything else stay): capacity, i.e. the most updates per second each handles.
 """
@@ -72,11 +73,12 @@ REGIMES = (
     Regime("paced", (1.5, 2.5), unlimited=False, routines=1),
     Regime("saturated", None, unlimited=True, routines=1),
 )
-# The paced regime's goal figures are ratios of bots measured one after the other, and this
-# machine's speed drifts by a third within minutes: the three bots are measured in turn this
-# many times, each figure is the median of its rounds, and the goals against floor_db are the
-# medians of the rounds' own ratios (bench.common.paired_ratio). With three rounds the SQLite
-# CPU ratio of two full runs on the same code was 1.22 and 1.36; five narrow it.
+# The paced regime's goal figures are ratios of bots, and this machine's speed drifts by a third
+# within minutes (other tenants: up to a quarter of the CPU stolen). Measured one after the
+# other, the SQLite CPU ratio coach/floor_db of single rounds on the same code ranged from 1.08
+# to 1.75; measured side by side (see _round), from 1.23 to 1.27. The three bots are measured
+# this many times, each figure is the median of its rounds, and the goals against floor_db are
+# the medians of the rounds' own ratios (bench.common.paired_ratio).
 PACED_ROUNDS = 1 if QUICK else 5
 # The figures that are medians of the rounds (the rest come from the round of median CPU).
 MEDIAN_FIGURES = (
@@ -102,8 +104,13 @@ async def measure(
     profile: Path | None = None,
     people: int = PEOPLE,
     tag: str = "button",
+    together: asyncio.Barrier | None = None,
 ) -> dict[str, Any]:
-    """Run one bot (coach or floor) under one regime; return its figures."""
+    """Run one bot (coach or floor) under one regime; return its figures.
+
+    together: bots measured side by side wait here after their warm-up, so their measured
+    phases start at the same moment.
+    """
     scenario = coach_scenario() if app == "coach" else floor_scenario()
     stats_path = workdir / f"{tag}-{kind}-{regime.name}-{app}.stats.json"
     args = ["-m", "bench.botproc", app, "--stats", str(stats_path)]
@@ -123,6 +130,8 @@ async def measure(
             await wait_polling(double, child)
             warm_ids = range(FIRST_ID + 90_000, FIRST_ID + 90_000 + WARMUP_PEOPLE)
             await run_load(double, scenario, warm_ids, routines=1, think=None, seed=7)
+            if together is not None:
+                await together.wait()
             pg_pids = await pg_backend_pids(db.name) if kind == "postgresql" else []
             pg_before = cpu_of(pg_pids)
             cpu_before, own_before = child.cpu_seconds(), time.process_time()
@@ -305,11 +314,31 @@ def render(results: list[dict[str, Any]]) -> str:
     if round_rows:
         text += (
             f"\n\nThe paced figures above are medians of {PACED_ROUNDS} rounds, each measuring "
-            "floor, floor_db and coach in turn (the machine's speed drifts between runs). "
+            "floor, floor_db and coach side by side (the machine's speed drifts between runs). "
             "coach/floor_db round by round (the goals take the median of these):\n\n"
             + table(["database", "regime", "CPU/update ratio", "p99 ratio"], round_rows)
         )
     return text
+
+
+async def _round(kind: str, regime: Regime, workdir: Path, tag: str) -> list[dict[str, Any]]:
+    """Measure the three bots once: paced side by side, saturated one after the other.
+
+    Paced, each bot is offered about 25 updates a second and uses a fraction of a core, so the
+    three run at once (each with its own double and database) and meet the same machine: drift
+    and other tenants' bursts, which moved one bot's CPU per update by a third between minutes,
+    fall on all three alike. Saturated, each uses every core it can get and runs alone.
+    """
+    if regime.think is not None:
+        together = asyncio.Barrier(len(APPS))
+        # A task group: when one bot fails, the others stop instead of waiting at the barrier.
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(measure(kind, regime, app, workdir, tag=tag, together=together))
+                for app in APPS
+            ]
+        return [task.result() for task in tasks]
+    return [await measure(kind, regime, app, workdir, tag=tag) for app in APPS]
 
 
 async def main() -> None:
@@ -321,17 +350,18 @@ async def main() -> None:
         for kind in await database_kinds():
             for regime in REGIMES:
                 rounds: dict[str, list[dict[str, Any]]] = {app: [] for app in APPS}
-                count = PACED_ROUNDS if regime.name == "paced" else 1
+                paced = regime.name == "paced"
+                count = PACED_ROUNDS if paced else 1
                 for number in range(1, count + 1):
-                    for app in APPS:
-                        say(f"button cost: {kind}, {regime.name}, {app} ({number}/{count}) ...")
-                        result = await measure(kind, regime, app, workdir, tag=f"button{number}")
+                    say(f"button cost: {kind}, {regime.name} ({number}/{count}) ...")
+                    for result in await _round(kind, regime, workdir, f"button{number}"):
                         say(
-                            f"  {result['updates']} updates, {result['updates_per_s']:.1f}/s, "
+                            f"  {result['app']}: {result['updates']} updates, "
+                            f"{result['updates_per_s']:.1f}/s, "
                             f"bot CPU {result['bot_cpu_ms_per_update']:.2f} ms/update, "
                             f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms"
                         )
-                        rounds[app].append(result)
+                        rounds[result["app"]].append(result)
                 results += [merge_rounds(rounds[app]) for app in APPS]
     text = render(results)
     await publish(

@@ -75,7 +75,10 @@ def _button_section(data: dict[str, Any] | None) -> tuple[str, list[tuple[str, s
         "server processes serving its database.",
         "- **paced**: each person waits 1.5-2.5 s between taps (about 25 updates/s offered, "
         "under the rate limiter's 30 calls/s): latency and CPU at a realistic load, with the "
-        "production rate limiter.\n"
+        "production rate limiter. The three bots of a round run side by side, each with its "
+        "own double and database, their measured phases starting together: the machine's "
+        "speed drifts by a third within minutes, and measured one after the other the same "
+        "code's CPU ratio coach/floor_db ranged from 1.08 to 1.75 between rounds.\n"
         "- **saturated**: nobody waits, and the rate limiter's overall 30/s cap is lifted in "
         "every bot (everything else stays): the most updates per second each can handle. With "
         "the cap in place every bot would be held at about 30 chat calls per second, and the "

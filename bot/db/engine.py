@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
+# The execution option of a SQLite connection that only reads: no BEGIN IMMEDIATE for it.
+READS_ONLY = "coach_reads_only"
 # How long a SQLite writer waits for another's lock before "database is locked".
 BUSY_TIMEOUT_MS = 30_000
 
@@ -67,6 +69,10 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READS_ONLY):
+            # No transaction: each SELECT reads its own snapshot (as at PostgreSQL's READ
+            # COMMITTED), without waiting for the write lock or holding it from writers.
+            return
         # A deferred transaction that reads and then writes can deadlock against another
         # writer; taking the write lock up front makes concurrent writers queue instead.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -20,6 +20,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import READS_ONLY
 from bot.db.repositories.coaching import CheckInRepository, CheckupRepository, HipDayRepository
 from bot.db.repositories.deliveries import DeliveryRepository
 from bot.db.repositories.dialect import is_postgresql
@@ -103,14 +104,28 @@ class UnitOfWork:
         """On PostgreSQL, run this unit of work's statements each as its own transaction.
 
         It saves the BEGIN and the COMMIT or ROLLBACK, two round trips to the server, for a
-        unit of work that only reads (at READ COMMITTED every statement reads its own snapshot
-        in a transaction too) or that writes in one statement. Call it before the first
-        statement. SQLite keeps its transaction: there a BEGIN is no round trip, and a write
-        of two statements there stays atomic.
+        unit of work that writes in one statement. Call it before the first statement. SQLite
+        keeps its transaction, so a write of two statements there stays atomic. A unit that
+        only reads says reads_only() instead.
         """
         session = self.session
         if is_postgresql(session):
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    async def reads_only(self) -> None:
+        """Declare a unit of work that only reads: its statements run without a transaction.
+
+        At READ COMMITTED a statement reads its own snapshot in a transaction too, so nothing
+        is lost, and the transaction's statements are saved: on PostgreSQL the BEGIN and the
+        ROLLBACK (two round trips to the server), on SQLite the BEGIN IMMEDIATE (three trips to
+        aiosqlite's thread), which would also make the read wait for the write lock and hold it
+        from every writer. Call it before the first statement.
+        """
+        session = self.session
+        if is_postgresql(session):
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        else:
+            await session.connection(execution_options={READS_ONLY: True})
 
     async def flush(self) -> None:
         """Send pending changes (new rows get their ids) without ending the transaction."""

@@ -105,12 +105,14 @@ class CoachingPlanner:
         now: datetime,
         gentlest_today: bool,
         marks: tuple[int | None, bool],
+        newcomer: bool = False,
     ) -> tuple[RunCoaching, dict[str, int]]:
         """Return the run's plan and the person's remembered versions of its exercises.
 
         Versions the rules change without asking (a sharp pain, a long break) are remembered
         here, and the returned versions include them: the run's view needs no second read.
         marks: the person's latest ended run (its id) and whether any run was ever started.
+        newcomer: the person was registered in this unit of work (no versions to read).
         """
         library = self._library
         rules = library.coaching
@@ -123,7 +125,7 @@ class CoachingPlanner:
             if latest is not None
             else {exercise_id: [] for exercise_id in exercise_ids}
         )
-        rows = await uow.levels.standings(person.id, exercise_ids)
+        rows = {} if newcomer else await uow.levels.standings(person.id, exercise_ids)
         screening = Screening(person.screening) if person.screening else None
         plans: dict[str, ExercisePlan] = {}
         # The versions remembered once the plan is made (as the exercise_levels rows hold them).

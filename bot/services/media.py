@@ -41,6 +41,7 @@ class MediaService:
         if known is not None:
             return known
         async with self._units() as uow:
+            await uow.reads_only()
             row = await uow.media.get(key)
         if row is None:
             return None

@@ -50,7 +50,7 @@ class PeopleService:
         Someone writing to us is not blocking us: a stale 'blocked' mark is cleared.
         """
         async with self._units() as uow:
-            person, created = await self._join(uow, ref, reminders_on=True)
+            person, created = await self.joined_in(uow, ref, reminders_on=True)
             if person.blocked:
                 person.blocked = False
                 reschedule(person, self._clock())
@@ -60,12 +60,13 @@ class PeopleService:
     async def known(self, ref: PersonRef) -> bool:
         """Return whether anything is stored about the person."""
         async with self._units() as uow:
+            await uow.reads_only()
             return await self.find_in(uow, ref) is not None
 
     async def language_of(self, telegram_id: int) -> str | None:
         """Return the person's language, or None when nothing is stored about them."""
         async with self._units() as uow:
-            await uow.autocommit()  # a read: see UnitOfWork.autocommit
+            await uow.reads_only()
             return await uow.people.language_of(telegram_id)
 
     async def set_language(self, ref: PersonRef, language: str) -> None:
@@ -104,12 +105,22 @@ class PeopleService:
         /start does; anything else (a routine started from an old button after /delete) must
         not bring back reminders nobody asked for.
         """
-        person, _ = await self._join(uow, ref, reminders_on=reminders_on)
+        person, _ = await self.joined_in(uow, ref, reminders_on=reminders_on)
         return person
 
-    async def _join(
+    async def known_in(self, uow: UnitOfWork, ref: PersonRef) -> Person | None:
+        """Return the person's row (chat and name kept up to date), or None if they are unknown.
+
+        Someone unknown stays unknown: nothing is stored about them.
+        """
+        return await uow.people.known(
+            ref.telegram_id, chat_id=ref.chat_id, first_name=ref.first_name, now=self._clock()
+        )
+
+    async def joined_in(
         self, uow: UnitOfWork, ref: PersonRef, *, reminders_on: bool
     ) -> tuple[Person, bool]:
+        """join_in, and whether the row is new (registered in this unit of work)."""
         now = self._clock()
         person, created = await uow.people.get_or_create(
             telegram_id=ref.telegram_id,

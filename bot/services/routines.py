@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Person, Run
+from bot.db.repositories.levels import LevelTally
 from bot.db.repositories.runs import Seen
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain import coaching_plan
@@ -210,21 +211,30 @@ class RoutineService:
         the same transaction.
 
         A run still in progress is stopped first, so a person has one live run. A repeated
-        tap on a start button returns the untouched run the first tap opened. Starting a
-        routine is a choice the person makes: it registers someone unknown, without reminders.
-        Nobody starts before the first-use screening is answered with a go-ahead. The coach's
+        tap on a start button returns the untouched run the first tap opened. Nobody starts
+        before the first-use screening is answered with a go-ahead. Answering it for a start is
+        a choice the person makes: it registers someone unknown, without reminders (a start
+        that only leads to the question stores nothing about someone unknown). The coach's
         plan for the run (versions, Done's counts, offers, notes) is made here, once.
         """
         routine = self._library.routine(routine_id)
         now = self._clock()
         async with self._units() as uow:
-            person = await self._people.join_in(uow, ref, reminders_on=False)
-            if screening is not None:
+            if screening is None:
+                found, created = await self._people.known_in(uow, ref), False
+                if found is None:
+                    return StartResult(None, False, needs_screening=True)
+                person = found
+            else:
+                person, created = await self._people.joined_in(uow, ref, reminders_on=False)
                 self._people.screen_in(person, screening)
             if not may_train(person.screening):
                 await uow.commit()
                 return StartResult(None, False, needs_screening=True)
-            current, latest, any_run = await uow.runs.active_and_marks(person.id)
+            # Someone registered by this start has no runs, hip answers or versions to read.
+            current, latest, any_run = (
+                (None, None, False) if created else await uow.runs.active_and_marks(person.id)
+            )
             if current is not None:
                 untouched = current.version == 0 and current.routine_id == routine_id
                 if untouched and now - current.started_at < START_DEDUPE_WINDOW:
@@ -245,8 +255,9 @@ class RoutineService:
                 routine,
                 today=today,
                 now=now,
-                gentlest_today=await gentlest_today(uow, person, today),
+                gentlest_today=not created and await gentlest_today(uow, person, today),
                 marks=(latest, any_run),
+                newcomer=created,
             )
             steps = with_extra_sets(plan_steps(routine, self._library.exercises), coaching)
             run = Run(
@@ -269,7 +280,11 @@ class RoutineService:
             view = await self.view_of(uow, person, run, levels)
             # As the run now stands, with the versions as the plan left them: the first press
             # then writes without reading (an aggregate read here instead of a press's read).
-            seen = Seen(message_id, person.data_saver, await uow.levels.tally(person.id))
+            # A newcomer's versions are those the plan remembered, none so far.
+            tally = (
+                LevelTally.of(()) if created and not levels else await uow.levels.tally(person.id)
+            )
+            seen = Seen(message_id, person.data_saver, tally)
             await uow.commit()
             self._remember(run.id, _SeenRun(view, person.id, person.telegram_id, now, seen))
             return StartResult(view, True)
@@ -281,7 +296,7 @@ class RoutineService:
     async def active(self, ref: PersonRef) -> RunView | None:
         """Return the person's run in progress, if any."""
         async with self._units() as uow:
-            await uow.autocommit()  # reads only: see UnitOfWork.autocommit
+            await uow.reads_only()
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None

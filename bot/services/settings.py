@@ -61,6 +61,7 @@ class SettingsService:
         """Return the person's settings, or None when nothing is stored about them."""
         now = self._clock()
         async with self._units() as uow:
+            await uow.reads_only()
             person = await self._people.find_in(uow, ref)
             return None if person is None else self._view(person, now)
 

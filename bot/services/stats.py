@@ -97,6 +97,7 @@ class StatsService:
         """Return the streak figures and this week's row of marks."""
         now = self._clock()
         async with self._units() as uow:
+            await uow.reads_only()
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None
@@ -115,6 +116,7 @@ class StatsService:
         """Return the last 30 days as marks, the last sessions and the all-time totals."""
         now = self._clock()
         async with self._units() as uow:
+            await uow.reads_only()
             person = await self._people.find_in(uow, ref)
             if person is None:
                 return None

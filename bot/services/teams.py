@@ -258,7 +258,7 @@ class TeamService:
     async def language_of(self, chat_id: int) -> str | None:
         """Return the language of a group's team, if the group has one."""
         async with self._units() as uow:
-            await uow.autocommit()  # a read: see UnitOfWork.autocommit
+            await uow.reads_only()
             team = await uow.teams.by_chat(chat_id)
             return None if team is None else team.language
 

@@ -28,6 +28,19 @@ class PeopleRepository:
         """Return the person for a Telegram user id, if they ever wrote to the coach."""
         return await self._session.scalar(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 
+    async def known(
+        self, telegram_id: int, *, chat_id: int, first_name: str, now: datetime
+    ) -> Person | None:
+        """Return the person for a Telegram user, their chat and name kept up to date, if known."""
+        person = await self.by_telegram_id(telegram_id)
+        if person is not None and (
+            person.chat_id != chat_id or (first_name and person.first_name != first_name)
+        ):
+            person.chat_id = chat_id
+            person.first_name = first_name or person.first_name
+            person.updated_at = now
+        return person
+
     async def get_or_create(
         self,
         *,
@@ -44,12 +57,8 @@ class PeopleRepository:
         INSERT .. ON CONFLICT DO NOTHING keeps two concurrent first updates from failing.
         chat_id is the person's private chat: the only chat personal messages go to.
         """
-        person = await self.by_telegram_id(telegram_id)
+        person = await self.known(telegram_id, chat_id=chat_id, first_name=first_name, now=now)
         if person is not None:
-            if person.chat_id != chat_id or (first_name and person.first_name != first_name):
-                person.chat_id = chat_id
-                person.first_name = first_name or person.first_name
-                person.updated_at = now
             return person, False
         insert = insert_for(self._session)
         # RETURNING the new row as the person: no second read of what was just written.
