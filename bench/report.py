@@ -781,6 +781,29 @@ Found by the benchmarks:
   1.74 ms with it, 0.87 ms without), for a message nobody looks at. A picture named by its
   file_id now goes through CoachBot.edit_media_unread (bot/telegram_bot.py): errors are raised
   and defaults applied as before; an upload still reads the answer, for the new file_id.
+- **The paced CPU ratio moved by a third between rounds of the same code**: the three bots were
+  measured one after the other, and this machine's speed drifts within minutes (up to a quarter
+  of the CPU stolen by other tenants). Single rounds of coach/floor_db on SQLite ranged from
+  1.08 to 1.75. The three now run side by side in each round, each with its own double and
+  database, their measured phases starting together: the same code then gave 1.23 to 1.27.
+- **A look took the write lock**: on SQLite every unit of work opened with BEGIN IMMEDIATE, so
+  the /routine menu's two reads (the person's language, their run in progress) waited for
+  another process's write and held up every writer meanwhile, and paid a BEGIN (three trips to
+  aiosqlite's thread) each. A unit that only reads now runs without a transaction
+  (UnitOfWork.reads_only; autocommit on PostgreSQL); tests/integration/test_reads_only.py fails
+  without it (the read waits out the 30 s busy timeout).
+- **A newcomer's first routine cost two transactions and nine statements**: the routine tap
+  registered the person before asking the screening question, and the answer's start read
+  their runs, hip answers and versions, of which someone registered a moment ago has none. The
+  tap that only asks now stores nothing, and the answer registers and starts in one transaction
+  that reads only the person's row (tests/integration/test_first_start.py). With the reads
+  above: SQLite coach/floor_db CPU from 1.23-1.26 to 1.15-1.22 in side-by-side rounds.
+- **A paid-broadcast sender spent a sixth of its CPU placing requests on connections**:
+  httpcore checks every connection of its pool (a poll of each idle socket) when a request
+  comes and when it ends, and a sender keeps dozens open. PTB's HTTPXRequest now runs as four
+  pools (bot/telegram_request.py), each request in the least busy; with reminders and team
+  posts no longer reading the sent message back (CoachBot.send_message_unread, 7% of a
+  sender), 100,000 paid reminders went from 316 to 367 a second, p95 151 to 134 s.
 - **A press read more than it needed**: its person in a second statement and every set logged
   in the run so far: 7 statements per press, now 4 (the run locked and joined with its person,
   the exercise levels, the update, the insert); the logged sets are read only when the run

@@ -46,6 +46,7 @@ from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
 from bot.services.teams import TeamService
 from bot.telegram_bot import CoachBot
+from bot.telegram_request import SplitPoolRequest
 from bot.update_processor import PerChatUpdateProcessor
 from content import Library, library
 from content.i18n import LANGUAGES, SOURCE, telegram_language_code
@@ -55,6 +56,8 @@ from handlers.context import BotData, CoachApplication, CoachContext
 from handlers.paid_lane import PAID_RATE, PaidLane
 
 logger = logging.getLogger(__name__)
+# The bot's connections to Telegram, in this many pools (see SplitPoolRequest).
+POOL_PARTS = 4
 
 
 def build_application(
@@ -91,9 +94,10 @@ def build_application(
             await response.aread()
             flood.saw(retry_after_of(response.content))
 
-    # PTB's own HTTP client, with a response hook that counts statuses (429s) for /metrics and
-    # tells the reminders' pace when Telegram asks the bot to wait.
-    request = HTTPXRequest(
+    # PTB's own HTTP client (in a few pools), with a response hook that counts statuses (429s)
+    # for /metrics and tells the reminders' pace when Telegram asks the bot to wait.
+    request = SplitPoolRequest(
+        POOL_PARTS,
         connection_pool_size=max(8, settings.concurrent_updates),
         read_timeout=timeout,
         write_timeout=timeout,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, CallbackQuery, ChatMember, Update
+from telegram import CallbackQuery, ChatMember, Update
 from telegram.constants import ChatType
 
 import content
@@ -16,6 +16,7 @@ from bot.flood import FloodWatch
 from bot.services import Services
 from bot.services.hip import HipPrompt
 from bot.services.reminders import Claim, HipVerdict, SnoozeVerdict
+from bot.telegram_bot import CoachBot
 from handlers import settings_screens as screens
 from handlers import stats_screens, teams
 from handlers.callback_data import HipAnswer, NotToday, RestDay, Snooze
@@ -173,7 +174,7 @@ async def _claim(services: Services, pace: ReminderPace) -> list[Claim]:
     return await services.reminders.claim_due(pace.batch, rate=pace.expected_total())
 
 
-async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
+async def send_due(bot: CoachBot, services: Services, pace: ReminderPace) -> int:
     """Claim one batch of due reminders and send each; return how many were claimed.
 
     One step of the sweep without its pipelining: what the tests drive by hand.
@@ -184,7 +185,7 @@ async def send_due(bot: Bot, services: Services, pace: ReminderPace) -> int:
 
 
 async def send_claims(
-    bot: Bot, services: Services, pace: ReminderPace, claims: list[Claim]
+    bot: CoachBot, services: Services, pace: ReminderPace, claims: list[Claim]
 ) -> None:
     """Send claimed reminders at the reminders' pace, recording what became of each."""
     if claims:
@@ -212,7 +213,7 @@ def _screen(claim: Claim) -> Screen:
     )
 
 
-async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) -> None:
+async def _send(bot: CoachBot, services: Services, pace: ReminderPace, claim: Claim) -> None:
     reminders = services.reminders
     async with pace.limiter:
         if not pace.running():
@@ -229,10 +230,10 @@ async def _send(bot: Bot, services: Services, pace: ReminderPace, claim: Claim) 
             await reminders.mark_blocked(claim.delivery_id)
 
         outcome = await send_recorded(
-            lambda: bot.send_message(
+            lambda: bot.send_message_unread(
                 claim.chat_id,
                 screen.text,
-                reply_markup=screen.keyboard,
+                screen.keyboard,
                 allow_paid_broadcast=True if paid else None,
             ),
             reminders,

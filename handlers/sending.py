@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
-from telegram import Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 # Outcomes in which Telegram surely delivered nothing (a time-out may have arrived).
@@ -42,7 +41,7 @@ def retry_seconds(error: RetryAfter) -> float:
 
 
 async def send_recorded(
-    send: Callable[[], Awaitable[Message]],
+    send: Callable[[], Awaitable[int]],
     records: SendRecords,
     row_id: int,
     *,
@@ -51,11 +50,13 @@ async def send_recorded(
 ) -> str:
     """Send once and record the outcome; return it ("sent", "blocked", "released", ...).
 
+    send returns the sent message's id.
+
     closed: what a 403 does (the person blocked the bot, the bot left the group). moved: what
     a group upgraded to a supergroup does before the claim is given back (nothing was sent).
     """
     try:
-        message = await send()
+        message_id = await send()
     except ChatMigrated as error:
         if moved is None:
             await records.mark_failed(row_id, f"chat migrated to {error.new_chat_id}")
@@ -78,5 +79,5 @@ async def send_recorded(
     except NetworkError as error:
         await records.mark_unknown(row_id, f"network: {error}")
         return "unknown"
-    await records.mark_sent(row_id, message.message_id)
+    await records.mark_sent(row_id, message_id)
     return "sent"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Bot
 from telegram.ext import Application
 
 import content
 from bot.services import Services
 from bot.services.teams import TeamClaim
+from bot.telegram_bot import CoachBot
 from handlers import team_boards, team_screens
 from handlers.context import CoachContext
 from handlers.reminders import ReminderPace
@@ -53,7 +53,7 @@ async def team_sweep(context: CoachContext) -> None:
 
 
 async def send_team_due(
-    bot: Bot,
+    bot: CoachBot,
     services: Services,
     pace: ReminderPace,
     app: Application | None = None,  # type: ignore[type-arg]
@@ -65,7 +65,7 @@ async def send_team_due(
 
 
 async def send_team_claims(
-    bot: Bot,
+    bot: CoachBot,
     services: Services,
     pace: ReminderPace,
     claims: list[TeamClaim],
@@ -87,7 +87,7 @@ async def send_team_claims(
 
 
 async def _send(
-    bot: Bot,
+    bot: CoachBot,
     services: Services,
     pace: ReminderPace,
     claim: TeamClaim,
@@ -117,7 +117,7 @@ async def _send(
             await teams.migrated(claim.chat_id, new_chat_id)
 
         outcome = await send_recorded(
-            lambda: bot.send_message(claim.chat_id, screen.text, reply_markup=screen.keyboard),
+            lambda: bot.send_message_unread(claim.chat_id, screen.text, screen.keyboard),
             teams,
             claim.post_id,
             closed=closed,
