@@ -350,8 +350,7 @@ async def main() -> None:
         for kind in await database_kinds():
             for regime in REGIMES:
                 rounds: dict[str, list[dict[str, Any]]] = {app: [] for app in APPS}
-                paced = regime.name == "paced"
-                count = PACED_ROUNDS if paced else 1
+                count = PACED_ROUNDS if regime.name == "paced" else 1
                 for number in range(1, count + 1):
                     say(f"button cost: {kind}, {regime.name} ({number}/{count}) ...")
                     for result in await _round(kind, regime, workdir, f"button{number}"):

@@ -121,11 +121,10 @@ class UnitOfWork:
         aiosqlite's thread), which would also make the read wait for the write lock and hold it
         from every writer. Call it before the first statement.
         """
-        session = self.session
-        if is_postgresql(session):
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if is_postgresql(self.session):
+            await self.autocommit()
         else:
-            await session.connection(execution_options={READS_ONLY: True})
+            await self.session.connection(execution_options={READS_ONLY: True})
 
     async def flush(self) -> None:
         """Send pending changes (new rows get their ids) without ending the transaction."""

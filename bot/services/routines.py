@@ -221,10 +221,10 @@ class RoutineService:
         now = self._clock()
         async with self._units() as uow:
             if screening is None:
-                found, created = await self._people.known_in(uow, ref), False
-                if found is None:
+                known = await self._people.known_in(uow, ref)
+                if known is None:
                     return StartResult(None, False, needs_screening=True)
-                person = found
+                person, created = known, False
             else:
                 person, created = await self._people.joined_in(uow, ref, reminders_on=False)
                 self._people.screen_in(person, screening)

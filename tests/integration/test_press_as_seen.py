@@ -75,7 +75,7 @@ async def test_on_postgresql_a_press_is_one_statement_without_begin_or_commit(
 ) -> None:
     """The run's UPDATE and the set's INSERT go in one statement, its own transaction."""
     if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: a BEGIN is no round trip, and its press is two statements")
+        pytest.skip("SQLite: its press is two statements, kept in one transaction")
     routines = service(sessions, lib, clock)
     view, _ = await start(routines, ADA, "desk")
     clock.advance(seconds=20)
